@@ -1,0 +1,54 @@
+package sigmoe.train;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import sigmoe.nn.Mem;
+import sigmoe.nn.ParamStore;
+
+/**
+ * Adam exactly as PyTorch's (β 0.9/0.999, ε 1e-8, no weight decay; paper.md §3.5) over the store's flat buffers.
+ * The moments have the parameters' flat layout, so the Spark trainer averages them like the parameters.
+ */
+public final class Adam {
+    public static final double BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8;
+
+    private final ParamStore store;
+    private final INDArray m;
+    private final INDArray v;
+    private long step;
+
+    public Adam(ParamStore store) {
+        this.store = store;
+        this.m = Nd4j.create(store.dtype(), store.values().length());
+        this.v = Nd4j.create(store.dtype(), store.values().length());
+    }
+
+    /** First moments, flat (same layout as the parameters). */
+    public INDArray m() { return m; }
+
+    /** Second moments, flat. */
+    public INDArray v() { return v; }
+
+    /** Number of updates applied so far (PyTorch's per-parameter {@code step}). */
+    public long step() { return step; }
+
+    public void setStep(long s) { step = s; }
+
+    /** One update with learning rate {@code lr} from the store's gradients. */
+    public void update(double lr) {
+        step++;
+        double bc1 = 1 - Math.pow(BETA1, step);
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(BETA2, step));
+        double stepSize = lr / bc1;
+        Mem p = Mem.of(store.values()), g = Mem.of(store.grads()), mm = Mem.of(m), vv = Mem.of(v);
+        int n = (int) store.size();
+        for (int i = 0; i < n; i++) {
+            double gi = g.get(i);
+            double mi = BETA1 * mm.get(i) + (1 - BETA1) * gi;
+            double vi = BETA2 * vv.get(i) + (1 - BETA2) * gi * gi;
+            mm.set(i, mi);
+            vv.set(i, vi);
+            p.set(i, p.get(i) - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + EPS));
+        }
+    }
+}
