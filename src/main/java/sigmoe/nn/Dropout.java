@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * stream): each {@code nextLong} yields two 24-bit uniforms (bits 40–63 and 8–31), element i dropped when its
  * uniform is below round(p·2²⁴). The mask is stored as 0 / 1/(1−p) values so both passes are one multiply.
  * When not training or p = 0, forward returns its input and backward its output gradient, with no copy.
+ * Use one instance per dropout site: the buffers follow the width of the last input.
  */
 public final class Dropout {
     public final double p;

@@ -17,7 +17,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * memory (no copies): through {@link Mem} on the generic path, which serves FLOAT training and the DOUBLE
  * finite-difference checks with one code, and through {@code ByteBuffer}-backed Vector API code
  * ({@link VecKernels}) on the FLOAT fast path for the hottest loops (LayerNorm forward/backward, row softmax and
- * log-softmax, softmax backward, ReLU). The two paths are tested to agree.
+ * log-softmax, softmax backward, ReLU forward/backward, and the streaming mul/scale/axpy/bias/column sums over
+ * [N, d_ff] and [N, V] arrays). The two paths are tested to agree. Scalar Java would not do: C2 leaves float
+ * reductions and {@code Math.exp} scalar and the ternary ReLU mispredicts (5–40× slower, nd4j-only.md §5b); the
+ * generic path is for DOUBLE checks and as the reference. A Vector API kernel runs interpreted (very slowly) for its
+ * first calls in a JVM until C2 compiles it: expect a slow first training step, not a slow steady state.
  *
  * <p>Conventions: row-wise kernels take c-order contiguous 2-D arrays {@code [rows, cols]} (row views of a
  * larger buffer qualify); element-wise kernels take any contiguous arrays of equal length. Per-row statistics
