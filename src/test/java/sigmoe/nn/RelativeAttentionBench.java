@@ -7,9 +7,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Forward+backward time at a small training shape, FLOAT (run with mvn -Pslow test -Dtest=RelativeAttentionBench). */
+/**
+ * Forward+backward time at a small training shape, FLOAT. Run with {@code mvn -Pslow test -Dtest=RelativeAttentionBench},
+ * or as a plain main (to choose OMP_NUM_THREADS): {@code java -cp target/classes:target/test-classes:$(cat
+ * target/classpath.txt) sigmoe.nn.RelativeAttentionBench}.
+ */
 @Tag("slow")
 class RelativeAttentionBench {
+    public static void main(String[] args) { new RelativeAttentionBench().forwardBackwardTime(); }
+
     @Test
     void forwardBackwardTime() {
         int B = 4, T = 64, M = 64, d = 128, H = 4, hs = 32;
