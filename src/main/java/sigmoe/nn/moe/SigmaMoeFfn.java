@@ -1,0 +1,252 @@
+package sigmoe.nn.moe;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import sigmoe.nn.Mem;
+import sigmoe.nn.Param;
+import sigmoe.nn.ParamStore;
+import sigmoe.nn.Rng;
+
+/**
+ * The σ-MoE feed-forward block (paper.md §1): z = x W3ᵀ, s = sigmoid(z), expert dropout on s in training, top-K,
+ * y = Σ_{e∈E} s_e ReLU(x W1[e]) W2[e]; no biases. The entropy regulariser γ·Σ_e p_e log p_e of §1.3 is computed in
+ * training forward ({@link #entropyLoss()}) and its gradient added in backward.
+ *
+ * <p>Sparse compute only (paper.md §1.5, "ND4J reference algorithm"): the (token, slot) pairs are bucketed by
+ * expert, each expert's token rows are gathered into a contiguous dispatch buffer, one GEMM pair runs per non-empty
+ * expert on row-range views and on views of keys[e]/values[e] in the flat parameter buffer, and the outputs are
+ * combined per destination token (Java, no ND4J scatter_add: it races, nd4j-only.md §6). Cost ∝ N·K·d·G.
+ *
+ * <p>Layer conventions of {@code sigmoe.nn}: x is c-order [N, d]; forward keeps a reference to x until backward;
+ * backward adds into the parameter gradients and returns dx in a layer-owned buffer.
+ */
+public final class SigmaMoeFfn {
+    public final int dModel;
+    public final int nExperts;
+    public final int expertSize;
+    public final int topK;
+    public final double expertDropout;
+    public final double entropyReg;
+    public final Param keys;      // W1 [N_E, d, G]
+    public final Param values;    // W2 [N_E, G, d]
+    public final Param expertSel; // W3 [N_E, d]
+
+    private final Routing routing;
+    private final EntropyReg entropy;
+    private final MoeWorkspace ws;
+    private final MoeWorkspace.Grow zBuf = new MoeWorkspace.Grow();
+    private final MoeWorkspace.Grow dzBuf = new MoeWorkspace.Grow();
+    private final MoeWorkspace.Grow hBuf = new MoeWorkspace.Grow();
+    private final MoeWorkspace.Grow yBuf = new MoeWorkspace.Grow();
+    private final MoeWorkspace.Grow dxBuf = new MoeWorkspace.Grow();
+    private INDArray[] w1, w2, gw1, gw2; // per-expert views of the flat parameter / gradient buffers
+    private INDArray boundTo;            // keys.value() the views were made for
+    private double[] dgate = new double[0];
+    private double[] dzJava = new double[0];
+    private ExpertStats stats;
+    private boolean collectStats;
+    boolean unitGate; // test switch: every gate = 1 and no gradient to the selection (N_E = K = 1 is then a plain FFN)
+
+    private INDArray x, z, h; // cached by forward for backward
+    private int n = -1;
+
+    /**
+     * Registers {@code {prefix}.keys}, {@code .values}, {@code .expert_sel} in {@code store} (formats.md §2).
+     *
+     * @param expertDropout δ in [0, 1): per (token, expert) probability that the expert cannot be selected
+     * @param entropyReg    γ >= 0; 0 turns the regulariser off
+     * @param workspace     scratch shared with other σ-MoE layers, or null for a private one
+     */
+    public SigmaMoeFfn(ParamStore store, String prefix, int dModel, int nExperts, int expertSize, int topK,
+                       double expertDropout, double entropyReg, MoeWorkspace workspace) {
+        if (dModel < 1) throw new IllegalArgumentException(prefix + ": d_model must be >= 1, got " + dModel);
+        if (nExperts < 1) throw new IllegalArgumentException(prefix + ": n_experts must be >= 1, got " + nExperts);
+        if (expertSize < 1) throw new IllegalArgumentException(prefix + ": expert_size must be >= 1, got " + expertSize);
+        if (topK < 1 || topK > nExperts)
+            throw new IllegalArgumentException(prefix + ": top_k must be in [1, n_experts=" + nExperts + "], got " + topK);
+        if (!(expertDropout >= 0 && expertDropout < 1))
+            throw new IllegalArgumentException(prefix + ": expert_dropout must be in [0, 1), got " + expertDropout);
+        if (!(entropyReg >= 0)) throw new IllegalArgumentException(prefix + ": entropy_reg must be >= 0, got " + entropyReg);
+        this.dModel = dModel;
+        this.nExperts = nExperts;
+        this.expertSize = expertSize;
+        this.topK = topK;
+        this.expertDropout = expertDropout;
+        this.entropyReg = entropyReg;
+        this.keys = store.add(prefix + ".keys", nExperts, dModel, expertSize);
+        this.values = store.add(prefix + ".values", nExperts, expertSize, dModel);
+        this.expertSel = store.add(prefix + ".expert_sel", nExperts, dModel);
+        this.routing = new Routing(nExperts, topK);
+        this.entropy = new EntropyReg(nExperts);
+        this.ws = workspace != null ? workspace : new MoeWorkspace();
+    }
+
+    public SigmaMoeFfn(ParamStore store, String prefix, int dModel, int nExperts, int expertSize, int topK,
+                       double expertDropout, double entropyReg) {
+        this(store, prefix, dModel, nExperts, expertSize, topK, expertDropout, entropyReg, null);
+    }
+
+    /** paper.md §1.4: plain normal init with the pre-LN scale √(2/L); W3 rows renormalised, std kept. */
+    public void initialise(Rng rng, int nLayers, boolean w2FromExpertSize) {
+        MoeInit.initialise(this, rng, nLayers, w2FromExpertSize);
+    }
+
+    /**
+     * y [N, d] for x [N, d]. In training, expert dropout draws from {@code rng} (may be null when δ = 0 or in eval)
+     * and the entropy regulariser is evaluated.
+     */
+    public INDArray forward(INDArray x, boolean training, Rng rng) {
+        bindViews();
+        DataType dt = keys.value().dataType();
+        if (x.rank() != 2 || x.size(1) != dModel)
+            throw new IllegalArgumentException("σ-MoE input must be [N, d_model=" + dModel + "], got "
+                    + java.util.Arrays.toString(x.shape()));
+        if (x.dataType() != dt)
+            throw new IllegalArgumentException("σ-MoE input is " + x.dataType() + " but the parameters are " + dt);
+        boolean drop = training && expertDropout > 0;
+        if (drop && rng == null) throw new IllegalArgumentException("training with expert dropout needs an Rng");
+        int n = Math.toIntExact(x.size(0));
+        if (n < 1) throw new IllegalArgumentException("σ-MoE input has no rows");
+        this.x = x;
+        this.n = n;
+        z = zBuf.view(dt, n, nExperts);
+        Nd4j.gemm(x, expertSel.value(), z, false, true, 1.0, 0.0);
+        Mem zm = Mem.of(z);
+        routing.select(zm, n, drop ? expertDropout : 0, rng, unitGate);
+        if (training && entropyReg > 0) entropy.forward(zm, n); else entropy.off();
+
+        int rows = routing.rows;
+        h = hBuf.view(dt, rows, expertSize);
+        INDArray y = yBuf.view(dt, n, dModel);
+        INDArray disp = ws.dispatchA.view(dt, rows, dModel);
+        INDArray u = ws.gated.view(dt, rows, expertSize);
+        RowOps.gatherRows(x, routing.rowToken, rows, disp, dModel);
+        for (int e = 0; e < nExperts; e++) {
+            int r0 = routing.offsets[e], r1 = routing.offsets[e + 1];
+            if (r1 > r0) Nd4j.gemm(MoeWorkspace.rows(disp, r0, r1), w1[e], MoeWorkspace.rows(h, r0, r1), false, false, 1.0, 0.0);
+        }
+        RowOps.reluGate(h, u, routing.rowGate, rows, expertSize);
+        for (int e = 0; e < nExperts; e++) {
+            int r0 = routing.offsets[e], r1 = routing.offsets[e + 1];
+            // the expert's output overwrites its gathered input rows, which the forward no longer needs
+            if (r1 > r0) Nd4j.gemm(MoeWorkspace.rows(u, r0, r1), w2[e], MoeWorkspace.rows(disp, r0, r1), false, false, 1.0, 0.0);
+        }
+        RowOps.combine(disp, routing.slotRow, n, topK, y, dModel, false);
+        if (collectStats) {
+            stats.addRouting(routing);
+            for (int e = 0; e < nExperts; e++)
+                RowOps.countPositive(h, routing.offsets[e], routing.offsets[e + 1], expertSize, stats.activeChannelsRaw(), e * expertSize);
+        }
+        return y;
+    }
+
+    /** dx [N, d] for dy [N, d]; adds dW1, dW2, dW3 (and the entropy regulariser's share) into the gradients. */
+    public INDArray backward(INDArray dy) {
+        if (n < 0) throw new IllegalStateException("σ-MoE backward called before forward");
+        DataType dt = keys.value().dataType();
+        if (dy.rank() != 2 || dy.size(0) != n || dy.size(1) != dModel || dy.dataType() != dt)
+            throw new IllegalArgumentException("σ-MoE output gradient must be " + dt + " [" + n + ", " + dModel + "], got "
+                    + dy.dataType() + " " + java.util.Arrays.toString(dy.shape()));
+        int rows = routing.rows;
+        INDArray xs = ws.dispatchA.view(dt, rows, dModel);
+        INDArray ds = ws.dispatchB.view(dt, rows, dModel);
+        INDArray u = ws.gated.view(dt, rows, expertSize);
+        INDArray du = ws.gatedGrad.view(dt, rows, expertSize);
+        RowOps.gatherRows(x, routing.rowToken, rows, xs, dModel);
+        RowOps.gatherRows(dy, routing.rowToken, rows, ds, dModel);
+        RowOps.reluGate(h, u, routing.rowGate, rows, expertSize); // U = g·H again (the workspace may have been reused)
+        if (dgate.length < rows) dgate = new double[Math.max(rows, 1)];
+        for (int e = 0; e < nExperts; e++) {
+            int r0 = routing.offsets[e], r1 = routing.offsets[e + 1];
+            if (r1 == r0) continue;
+            INDArray ue = MoeWorkspace.rows(u, r0, r1), de = MoeWorkspace.rows(ds, r0, r1);
+            INDArray due = MoeWorkspace.rows(du, r0, r1), xe = MoeWorkspace.rows(xs, r0, r1);
+            Nd4j.gemm(ue, de, gw2[e], true, false, 1.0, 1.0);      // dW2[e] += Uᵀ dY
+            Nd4j.gemm(de, w2[e], due, false, true, 1.0, 0.0);      // dU = dY W2[e]ᵀ
+            RowOps.gateBackward(du, h, routing.rowGate, unitGate ? null : dgate, r0, r1, expertSize); // dU → dA
+            Nd4j.gemm(xe, due, gw1[e], true, false, 1.0, 1.0);     // dW1[e] += Xᵀ dA
+            Nd4j.gemm(due, w1[e], de, false, true, 1.0, 0.0);      // dX_e = dA W1[e]ᵀ (over dY_e, now consumed)
+        }
+        // gradient at the logits: gate path (selected experts only, through the sigmoid) plus the regulariser
+        int nz = n * nExperts;
+        if (dzJava.length < nz) dzJava = new double[nz];
+        java.util.Arrays.fill(dzJava, 0, nz, 0.0);
+        if (!unitGate) {
+            for (int r = 0; r < rows; r++) {
+                int slot = routing.rowSlot[r];
+                double g = routing.gate[slot];
+                dzJava[(slot / topK) * nExperts + routing.sel[slot]] += dgate[r] * g * (1 - g);
+            }
+        }
+        if (entropy.active()) entropy.addGradient(dzJava, entropyReg);
+        INDArray dz = dzBuf.view(dt, n, nExperts);
+        Mem dzm = Mem.of(dz);
+        for (int i = 0; i < nz; i++) dzm.set(i, dzJava[i]);
+        INDArray dx = dxBuf.view(dt, n, dModel);
+        Nd4j.gemm(dz, x, expertSel.grad(), true, false, 1.0, 1.0); // dW3 += dzᵀ x
+        Nd4j.gemm(dz, expertSel.value(), dx, false, false, 1.0, 0.0); // dx = dz W3
+        RowOps.combine(ds, routing.slotRow, n, topK, dx, dModel, true);
+        return dx;
+    }
+
+    /** L = Σ_e p_e log p_e of the last training forward (unweighted; the model adds γ·Σ_layers L); 0 otherwise. */
+    public double entropyLoss() { return entropy.loss(); }
+
+    /** The regulariser's statistics and override hooks for a distributed trainer (see {@link EntropyReg}). */
+    public EntropyReg entropy() { return entropy; }
+
+    /** Turns expert-usage accumulation in forward on or off (off costs nothing). */
+    public void setCollectStats(boolean on) {
+        if (on && stats == null) stats = new ExpertStats(nExperts, expertSize);
+        collectStats = on;
+    }
+
+    /** The accumulated statistics (created on first use; {@link ExpertStats#clear()} to restart). */
+    public ExpertStats stats() {
+        if (stats == null) stats = new ExpertStats(nExperts, expertSize);
+        return stats;
+    }
+
+    /** Selected expert of slot t·K + j of the last forward, or -1 for an empty slot. */
+    public int selected(int token, int slot) { return routing.sel[token * topK + slot]; }
+
+    /** Gate value of slot t·K + j of the last forward (0 for an empty slot). */
+    public double gate(int token, int slot) { return routing.gate[token * topK + slot]; }
+
+    /** Whether expert e was dropped for token t in the last training forward with δ > 0. */
+    boolean dropped(int token, int e) { return routing.dropped[token * nExperts + e]; }
+
+    /** Bytes of the buffers this layer holds between forward and backward (H, z, dz, y, dx) plus routing arrays. */
+    public long cachedBytes() {
+        long routingBytes = (long) routing.sel.length * (4 + 8 + 4) + (long) routing.rowToken.length * (4 + 4 + 8)
+                + (long) routing.dropped.length;
+        return hBuf.bytes() + zBuf.bytes() + dzBuf.bytes() + yBuf.bytes() + dxBuf.bytes() + routingBytes
+                + 8L * (dgate.length + dzJava.length) + 8L * entropy.softmaxCapacity();
+    }
+
+    /** The scratch workspace (shareable between layers). */
+    public MoeWorkspace workspace() { return ws; }
+
+    private void bindViews() {
+        INDArray kv = keys.value();
+        if (boundTo == kv) return;
+        DataType dt = kv.dataType();
+        long de = (long) dModel * expertSize;
+        w1 = new INDArray[nExperts];
+        w2 = new INDArray[nExperts];
+        gw1 = new INDArray[nExperts];
+        gw2 = new INDArray[nExperts];
+        for (int e = 0; e < nExperts; e++) {
+            w1[e] = slice(kv, e * de, dModel, expertSize, dt);
+            gw1[e] = slice(keys.grad(), e * de, dModel, expertSize, dt);
+            w2[e] = slice(values.value(), e * de, expertSize, dModel, dt);
+            gw2[e] = slice(values.grad(), e * de, expertSize, dModel, dt);
+        }
+        boundTo = kv;
+    }
+
+    private static INDArray slice(INDArray base, long off, int r, int c, DataType dt) {
+        return Nd4j.create(base.data(), new long[] {r, c}, new long[] {c, 1}, base.offset() + off, 'c', dt);
+    }
+}
