@@ -1,0 +1,41 @@
+package sigmoe.cli;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * Spark contexts as every sigmoe command starts them. Local masters (local, local[N], local[*],
+ * local-cluster[...]) bind to the loopback interface and run without the web UI, so that runs on a laptop or a
+ * CI machine need no network and open no ports to the outside. Other masters keep what spark-submit set.
+ */
+public final class SparkContexts {
+    private SparkContexts() {}
+
+    public static final String DEFAULT_MASTER = "local[*]";
+
+    /** The master to use: the option if given, else spark-submit's spark.master, else local[*]. */
+    public static String master(String option) {
+        if (option != null && !option.isBlank()) return option;
+        return System.getProperty("spark.master", DEFAULT_MASTER);
+    }
+
+    public static boolean isLocal(String master) {
+        return master.startsWith("local");
+    }
+
+    /** The configuration of a sigmoe application (spark.* system properties, as spark-submit sets them, included). */
+    public static SparkConf conf(String master, String appName) {
+        SparkConf c = new SparkConf().setMaster(master).setAppName(appName)
+                .setIfMissing("spark.ui.showConsoleProgress", "false");
+        if (isLocal(master)) {
+            c.set("spark.driver.host", "127.0.0.1")
+                    .set("spark.driver.bindAddress", "127.0.0.1")
+                    .set("spark.ui.enabled", "false");
+        }
+        return c;
+    }
+
+    public static JavaSparkContext start(String master, String appName) {
+        return new JavaSparkContext(conf(master, appName));
+    }
+}
