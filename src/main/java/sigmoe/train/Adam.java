@@ -13,12 +13,18 @@ public final class Adam {
     public static final double BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8;
 
     private final ParamStore store;
+    private final double beta1, beta2, eps;
     private final INDArray m;
     private final INDArray v;
     private long step;
 
-    public Adam(ParamStore store) {
+    public Adam(ParamStore store) { this(store, BETA1, BETA2, EPS); }
+
+    public Adam(ParamStore store, double beta1, double beta2, double eps) {
         this.store = store;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
         this.m = Nd4j.create(store.dtype(), store.values().length());
         this.v = Nd4j.create(store.dtype(), store.values().length());
     }
@@ -37,18 +43,18 @@ public final class Adam {
     /** One update with learning rate {@code lr} from the store's gradients. */
     public void update(double lr) {
         step++;
-        double bc1 = 1 - Math.pow(BETA1, step);
-        double bc2Sqrt = Math.sqrt(1 - Math.pow(BETA2, step));
+        double bc1 = 1 - Math.pow(beta1, step);
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
         double stepSize = lr / bc1;
         Mem p = Mem.of(store.values()), g = Mem.of(store.grads()), mm = Mem.of(m), vv = Mem.of(v);
         int n = (int) store.size();
         for (int i = 0; i < n; i++) {
             double gi = g.get(i);
-            double mi = BETA1 * mm.get(i) + (1 - BETA1) * gi;
-            double vi = BETA2 * vv.get(i) + (1 - BETA2) * gi * gi;
+            double mi = beta1 * mm.get(i) + (1 - beta1) * gi;
+            double vi = beta2 * vv.get(i) + (1 - beta2) * gi * gi;
             mm.set(i, mi);
             vv.set(i, vi);
-            p.set(i, p.get(i) - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + EPS));
+            p.set(i, p.get(i) - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps));
         }
     }
 }

@@ -14,11 +14,15 @@ public final class Replica {
     public final SegmentStreams streams;
     public final Rng rng;
     private final int[] inputs, targets;
+    private final int memRows;
     private long step;
 
-    public Replica(TransformerXL model, SegmentStreams streams, long seed) {
+    /** @param adam    the optimiser over {@code model.params}
+     * @param memRows XL memory length in training (the paper: one segment) */
+    public Replica(TransformerXL model, Adam adam, SegmentStreams streams, int memRows, long seed) {
         this.model = model;
-        this.adam = new Adam(model.params);
+        this.memRows = memRows;
+        this.adam = adam;
         this.streams = streams;
         this.rng = new Rng(seed);
         int n = streams.width() * streams.segmentLength();
@@ -33,7 +37,7 @@ public final class Replica {
 
     /**
      * One step: next batch of the slice's streams (memory reset at the start of each pass), forward with a memory of
-     * one segment, backward of mean CE + γ·Σ regularisers, global-norm clipping, Adam. A non-finite loss or gradient
+     * the configured length, backward of mean CE + γ·Σ regularisers, global-norm clipping, Adam. A non-finite loss or gradient
      * norm leaves the parameters untouched and is reported in the result.
      */
     public StepResult step(LrSchedule schedule, double gradClip) {
@@ -41,7 +45,7 @@ public final class Replica {
         if (streams.startsEpoch(step)) model.resetMemory();
         streams.batch(step, inputs, targets);
         model.params.zeroGrads();
-        TransformerXL.Loss loss = model.forward(inputs, targets, streams.width(), seg, seg, true, rng);
+        TransformerXL.Loss loss = model.forward(inputs, targets, streams.width(), seg, memRows, true, rng);
         double total = loss.meanCe() + loss.reg();
         double lr = schedule.at(step);
         if (!Double.isFinite(total)) return StepResult.skipped(step++, loss, lr, Double.NaN);
