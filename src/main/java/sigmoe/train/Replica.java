@@ -40,12 +40,20 @@ public final class Replica {
      * the configured length, backward of mean CE + γ·Σ regularisers, global-norm clipping, Adam. A non-finite loss or gradient
      * norm leaves the parameters untouched and is reported in the result.
      */
-    public StepResult step(LrSchedule schedule, double gradClip) {
+    public StepResult step(LrSchedule schedule, double gradClip) { return step(schedule, gradClip, null); }
+
+    /**
+     * A step whose {@code sync} runs between forward and backward (the Spark trainer's global entropy regulariser
+     * exchanges each σ-MoE layer's softmax sums there); null for none.
+     */
+    public StepResult step(LrSchedule schedule, double gradClip, BeforeBackward sync) {
         int seg = streams.segmentLength();
         if (streams.startsEpoch(step)) model.resetMemory();
         streams.batch(step, inputs, targets);
         model.params.zeroGrads();
         TransformerXL.Loss loss = model.forward(inputs, targets, streams.width(), seg, memRows, true, rng);
+        double reg = sync != null ? sync.exchange(model, loss) : loss.reg();
+        loss = new TransformerXL.Loss(loss.ceSum(), loss.count(), reg);
         double total = loss.meanCe() + loss.reg();
         double lr = schedule.at(step);
         if (!Double.isFinite(total)) return StepResult.skipped(step++, loss, lr, Double.NaN);
@@ -54,6 +62,11 @@ public final class Replica {
         if (!Double.isFinite(norm)) return StepResult.skipped(step++, loss, lr, norm);
         adam.update(lr);
         return new StepResult(step++, loss.ceSum(), loss.count(), loss.reg(), lr, norm, true);
+    }
+
+    /** Work between forward and backward; returns the regulariser's value as it will be differentiated. */
+    public interface BeforeBackward {
+        double exchange(TransformerXL model, TransformerXL.Loss local);
     }
 
     /** What one step did: summed CE, scored tokens, regulariser, learning rate, gradient norm before clipping. */

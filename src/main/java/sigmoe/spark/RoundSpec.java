@@ -1,0 +1,16 @@
+package sigmoe.spark;
+
+import java.io.Serializable;
+
+/**
+ * The small, per-round instructions every slice task receives in its closure.
+ *
+ * @param runId         unique per trainer invocation: replicas of another run (or of an earlier attempt) are never reused
+ * @param configJson    the resolved RunConfig as JSON (vocab size filled in)
+ * @param steps         local steps H of this round (fewer in the last round)
+ * @param checkpointDir when non-null, each slice writes its trainer state there after its steps
+ * @param resumeDir     when non-null, slices being built at {@code resumeStep} restore their state from there
+ */
+public record RoundSpec(String runId, String configJson, int workers, long round, int steps, String checkpointDir,
+                        String resumeDir, long resumeStep, boolean globalEntropy, boolean collectStats)
+        implements Serializable {}

@@ -1,0 +1,80 @@
+package sigmoe.spark;
+
+import java.io.Serializable;
+
+/**
+ * Everything additive that a round returns, summed over slices by treeAggregate: parameter and moment sums (in
+ * double, so the sum of W float arrays is exact — and hence independent of Spark's combination order — unless the
+ * values at one index span more than ~2^29/W in magnitude), loss and token sums, and raw expert counts.
+ */
+public final class SliceResult implements Serializable {
+    private static final long serialVersionUID = 1L;
+    double[] params, m, v, expertCounts;
+    double ceSum, regSum, computeSeconds, maxComputeSeconds;
+    long tokens, steps, skipped, slices, rebuilds;
+
+    public static SliceResult empty() { return new SliceResult(); }
+
+    /** Adds one slice's float state and counters (seqOp). */
+    static SliceResult add(SliceResult acc, SliceOutput o) {
+        acc.params = addInto(acc.params, o.params());
+        acc.m = addInto(acc.m, o.m());
+        acc.v = addInto(acc.v, o.v());
+        acc.expertCounts = addInto(acc.expertCounts, o.expertCounts());
+        acc.ceSum += o.ceSum();
+        acc.regSum += o.regSum();
+        acc.tokens += o.tokens();
+        acc.steps += o.steps();
+        acc.skipped += o.skipped();
+        acc.slices += 1;
+        acc.rebuilds += o.rebuilt() ? 1 : 0;
+        acc.computeSeconds += o.computeSeconds();
+        acc.maxComputeSeconds = Math.max(acc.maxComputeSeconds, o.computeSeconds());
+        return acc;
+    }
+
+    /** combOp. */
+    static SliceResult merge(SliceResult a, SliceResult b) {
+        if (a.slices == 0) return b;
+        if (b.slices == 0) return a;
+        a.params = addInto(a.params, b.params);
+        a.m = addInto(a.m, b.m);
+        a.v = addInto(a.v, b.v);
+        a.expertCounts = addInto(a.expertCounts, b.expertCounts);
+        a.ceSum += b.ceSum;
+        a.regSum += b.regSum;
+        a.tokens += b.tokens;
+        a.steps += b.steps;
+        a.skipped += b.skipped;
+        a.slices += b.slices;
+        a.rebuilds += b.rebuilds;
+        a.computeSeconds += b.computeSeconds;
+        a.maxComputeSeconds = Math.max(a.maxComputeSeconds, b.maxComputeSeconds);
+        return a;
+    }
+
+    private static double[] addInto(double[] acc, float[] x) {
+        if (x == null) return acc;
+        if (acc == null) acc = new double[x.length];
+        for (int i = 0; i < x.length; i++) acc[i] += x[i];
+        return acc;
+    }
+
+    private static double[] addInto(double[] acc, double[] x) {
+        if (x == null) return acc;
+        if (acc == null) return x.clone();
+        for (int i = 0; i < x.length; i++) acc[i] += x[i];
+        return acc;
+    }
+
+    /** The mean over slices, rounded to float (the next round's parameters or moments). */
+    static float[] mean(double[] sum, long n) {
+        float[] out = new float[sum.length];
+        for (int i = 0; i < sum.length; i++) out[i] = (float) (sum[i] / n);
+        return out;
+    }
+
+    /** One slice's output of a round. */
+    record SliceOutput(float[] params, float[] m, float[] v, double[] expertCounts, double ceSum, double regSum,
+                       long tokens, long steps, long skipped, boolean rebuilt, double computeSeconds) implements Serializable {}
+}

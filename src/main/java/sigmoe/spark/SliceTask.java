@@ -1,0 +1,105 @@
+package sigmoe.spark;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import org.apache.spark.TaskContext;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import sigmoe.config.RunConfig;
+import sigmoe.model.TransformerXL;
+import sigmoe.train.ExpertReport;
+import sigmoe.train.LrSchedule;
+import sigmoe.train.Replica;
+import sigmoe.train.ReplicaState;
+import sigmoe.train.SegmentStreams;
+import sigmoe.train.TrainConfig;
+import sigmoe.train.Trainer;
+
+/**
+ * What one Spark task does in a round, on its executor: find (or rebuild) the slice's replica, load the averaged
+ * state, run H local steps on the slice's fixed streams, and return its state and additive statistics.
+ */
+final class SliceTask {
+    private SliceTask() {}
+
+    static SliceResult.SliceOutput run(int slice, RoundSpec spec, RoundState state) throws IOException {
+        setThreads();
+        RunConfig rc = ReplicaRegistry.config(spec.runId(), spec.configJson());
+        TrainConfig t = rc.train();
+        Replica rep = ReplicaRegistry.get(spec.runId(), slice);
+        boolean rebuilt = false;
+        if (rep == null || rep.step() != state.step()) {
+            rep = build(rc, slice, spec.workers());
+            if (spec.resumeDir() != null && state.step() == spec.resumeStep()) {
+                ReplicaState.read(rep, spec.resumeDir() + "/state-slice-" + slice + ".safetensors");
+            } else if (state.step() > 0) {
+                // Lost replica (executor died, task moved): the stream resumes at the right batch with empty memory.
+                rebuilt = true;
+                rep.rng.setState(Trainer.replicaSeed(t.seed(), slice) ^ (state.step() * 0x9E3779B97F4A7C15L));
+            }
+            rep.setStep(state.step());
+            ReplicaRegistry.put(spec.runId(), slice, rep);
+        }
+        put(rep.model.params.values(), state.params());
+        put(rep.adam.m(), state.m());
+        put(rep.adam.v(), state.v());
+        rep.adam.setStep(state.adamStep());
+
+        LrSchedule schedule = LrSchedule.of(t);
+        ExpertReport.collect(rep.model, spec.collectStats());
+        ExpertReport.clear(rep.model);
+        Replica.BeforeBackward sync = spec.globalEntropy() ? new GlobalEntropySync(spec.workers()) : null;
+        double ce = 0, reg = 0;
+        long tokens = 0, skipped = 0;
+        long t0 = System.nanoTime();
+        for (int s = 0; s < spec.steps(); s++) {
+            Replica.StepResult r = rep.step(schedule, t.gradClip(), sync);
+            if (!r.applied()) { skipped++; continue; }
+            ce += r.ceSum();
+            reg += r.reg();
+            tokens += r.tokens();
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (spec.checkpointDir() != null)
+            ReplicaState.write(rep, spec.checkpointDir() + "/state-slice-" + slice + ".safetensors", false);
+        double[] counts = spec.collectStats() ? ExpertReport.flatten(rep.model) : null;
+        return new SliceResult.SliceOutput(get(rep.model.params.values()), get(rep.adam.m()), get(rep.adam.v()), counts,
+                ce, reg, tokens, spec.steps(), skipped, rebuilt, secs);
+    }
+
+    static Replica build(RunConfig rc, int slice, int workers) {
+        TrainConfig t = rc.train();
+        int per = t.batchSize() / workers;
+        TransformerXL model = new TransformerXL(rc.model(), DataType.FLOAT);
+        SegmentStreams streams = new SegmentStreams(ReplicaRegistry.train(t.data()), t.segmentLength(), t.batchSize(),
+                slice * per, (slice + 1) * per);
+        return new Replica(model, Trainer.adam(model, t), streams, t.memLength(), Trainer.replicaSeed(t.seed(), slice));
+    }
+
+    /** ND4J/BLAS threads = the task's cores, so concurrent tasks in one executor JVM do not oversubscribe it. */
+    private static void setThreads() {
+        TaskContext tc = TaskContext.get();
+        if (tc == null) return;
+        int cpus = Math.max(1, tc.cpus());
+        if (Nd4j.getEnvironment().maxThreads() != cpus) {
+            Nd4j.getEnvironment().setMaxThreads(cpus);
+            Nd4j.getEnvironment().setMaxMasterThreads(cpus);
+            Nd4j.factory().blas().setMaxThreads(cpus);
+        }
+    }
+
+    static void put(INDArray flat, float[] src) {
+        FloatBuffer b = flat.data().asNioFloat();
+        b.position(0);
+        b.put(src, 0, src.length);
+    }
+
+    static float[] get(INDArray flat) {
+        float[] out = new float[(int) flat.length()];
+        FloatBuffer b = flat.data().asNioFloat();
+        b.position(0);
+        b.get(out);
+        return out;
+    }
+}
