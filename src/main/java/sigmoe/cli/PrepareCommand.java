@@ -86,10 +86,14 @@ public final class PrepareCommand implements Callable<Integer> {
             throw new Main.UserError(e.getMessage(), true, e);
         }
         String m = SparkContexts.master(master);
+        if (!SparkContexts.isValidMaster(m)) {
+            throw new Main.UserError("--master " + m + ": not a Spark master URL (local[N], local[*], spark://HOST:PORT, "
+                    + "yarn, k8s://..., local-cluster[W,C,MB])", true, null);
+        }
         JavaSparkContext jsc;
         try {
             jsc = SparkContexts.start(m, "sigmoe prepare");
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // SparkException is checked in Scala's eyes only
             throw new Main.UserError("--master " + m + ": cannot start Spark: " + e.getMessage(), true, e);
         }
         try {

@@ -19,6 +19,14 @@ public final class SparkContexts {
         return System.getProperty("spark.master", DEFAULT_MASTER);
     }
 
+    private static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
+            "local|local\\[(\\*|\\d+)(,\\d+)?]|local-cluster\\[\\d+,\\d+,\\d+]|spark://.+|yarn|k8s://.+|mesos://.+");
+
+    /** Whether a master URL has one of the forms Spark accepts (checked before Spark logs its own error). */
+    public static boolean isValidMaster(String master) {
+        return MASTER.matcher(master).matches();
+    }
+
     public static boolean isLocal(String master) {
         return master.startsWith("local");
     }

@@ -32,13 +32,19 @@ final class BytePrepare {
         long[] train = java.util.Arrays.copyOfRange(hist, 0, 256);
         Vocabulary vocab = tok.fit(train);
         for (int s = 1; s < 3; s++) {
+            StringBuilder missing = new StringBuilder();
+            int count = 0;
             for (int b = 0; b < 256; b++) {
                 long n = hist[s * 256 + b];
-                if (n > 0 && train[b] == 0) {
-                    throw PrepareException.data(String.format("byte %d (0x%02x) occurs %d times in the %s split but "
-                            + "never in train, so it has no id (the byte vocabulary is the set of train bytes); "
-                            + "choose a split whose train part covers every byte value", b, b, n, InputPlan.SPLITS[s]));
+                if (n > 0 && train[b] == 0 && count++ < 16) {
+                    missing.append(String.format("%s%d (0x%02x) x%d", count > 1 ? ", " : "", b, b, n));
                 }
+            }
+            if (count > 0) {
+                throw PrepareException.data("the " + InputPlan.SPLITS[s] + " split has " + count + " byte value(s) "
+                        + "that never occur in train and so have no id (the byte vocabulary is the set of train "
+                        + "bytes): byte " + missing + (count > 16 ? ", ..." : "")
+                        + "; choose a split whose train part covers every byte value");
             }
         }
         jsc.setJobDescription("prepare: encode (byte)");
