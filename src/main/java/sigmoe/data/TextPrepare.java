@@ -91,7 +91,7 @@ final class TextPrepare {
         Path p = new Path(c.file());
         FileSystem fs = HadoopFs.of(p, conf.get());
         FSDataInputStream in = fs.open(p);
-        return new LineReader(in, c.start(), c.end());
+        return new LineReader(in, c.file(), c.start(), c.end());
     }
 
     private static InputError badUtf8(InputChunk c, LineReader r, String tokenizer) {
