@@ -24,10 +24,10 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 final class BytePrepare {
     private BytePrepare() {}
 
-    static EncodedCorpus run(JavaSparkContext jsc, SparkHadoopConf conf, ByteTokenizer tok, InputPlan plan,
-                             Path pieces) {
+    static EncodedCorpus run(JavaSparkContext jsc, Stages stages, SparkHadoopConf conf, ByteTokenizer tok,
+                             InputPlan plan, Path pieces) {
         List<InputChunk> chunks = plan.chunks;
-        jsc.setJobDescription("prepare: byte histograms");
+        stages.begin("byte histograms");
         long[] hist = jsc.parallelize(chunks, chunks.size()).mapPartitions(new Histogram(conf)).reduce(BytePrepare::add);
         long[] train = java.util.Arrays.copyOfRange(hist, 0, 256);
         Vocabulary vocab = tok.fit(train);
@@ -47,7 +47,7 @@ final class BytePrepare {
                         + "; choose a split whose train part covers every byte value");
             }
         }
-        jsc.setJobDescription("prepare: encode (byte)");
+        stages.begin("encode (byte)");
         int[] table = ByteTokenizer.idTable(vocab);
         int bpt = ShardHeader.bytesPerToken(vocab.size());
         List<ChunkOutput> out = new ArrayList<>(jsc.parallelize(chunks, chunks.size())

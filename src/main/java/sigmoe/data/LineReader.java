@@ -13,7 +13,11 @@ import org.apache.hadoop.fs.FSDataInputStream;
  * The same rule for every chunk makes each line of a file read exactly once, whatever the chunking.
  */
 final class LineReader implements Closeable {
+    /** Longer "lines" are binary data or a missing line structure: refuse them rather than run out of memory. */
+    static final int MAX_LINE_BYTES = 1 << 28;
+
     private final InputStream in;
+    private final String file;
     private final long end;
     private final byte[] buf = new byte[1 << 16];
     private int bufPos, bufLen;
@@ -23,8 +27,9 @@ final class LineReader implements Closeable {
     private long lineStart; // file offset of the current line
     private boolean eof;
 
-    LineReader(FSDataInputStream in, long start, long end) throws IOException {
+    LineReader(FSDataInputStream in, String file, long start, long end) throws IOException {
         this.in = in;
+        this.file = file;
         this.end = end;
         if (start > 0) {
             // the line running through start-1 belongs to the previous chunk: skip past its '\n'
@@ -47,7 +52,13 @@ final class LineReader implements Closeable {
             int i = bufPos;
             while (i < bufLen && buf[i] != '\n') i++;
             int n = i - bufPos;
-            if (lineLen + n > line.length) line = Arrays.copyOf(line, Math.max(line.length * 2, lineLen + n));
+            if (lineLen + n > line.length) {
+                if ((long) lineLen + n > MAX_LINE_BYTES) {
+                    throw new IOException(file + ": line at byte offset " + lineStart + " is longer than " + MAX_LINE_BYTES
+                            + " bytes; text tokenizers need line breaks (use --tokenizer byte for unstructured data)");
+                }
+                line = Arrays.copyOf(line, (int) Math.min(MAX_LINE_BYTES, Math.max(2L * line.length, lineLen + n)));
+            }
             System.arraycopy(buf, bufPos, line, lineLen, n);
             lineLen += n;
             pos += n;

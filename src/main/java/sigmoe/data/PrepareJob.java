@@ -30,16 +30,18 @@ public final class PrepareJob {
                 ? InputPlan.bytes(o, conf, jsc.defaultParallelism())
                 : InputPlan.text(o, conf, jsc.defaultParallelism());
         OutputDir out = OutputDir.create(o.output, conf, Manifest.FILE, o.overwrite);
+        Stages stages = new Stages(jsc);
         try {
             SparkHadoopConf sconf = new SparkHadoopConf(jsc);
             Path pieces = new Path(out.tmp(), "_pieces");
             EncodedCorpus enc;
-            if (tok instanceof TextTokenizer t) enc = TextPrepare.run(jsc, sconf, t, o, plan, pieces);
-            else enc = BytePrepare.run(jsc, sconf, (ByteTokenizer) tok, plan, pieces);
+            if (tok instanceof TextTokenizer t) enc = TextPrepare.run(jsc, stages, sconf, t, o, plan, pieces);
+            else enc = BytePrepare.run(jsc, stages, sconf, (ByteTokenizer) tok, plan, pieces);
             for (int s = 0; s < 3; s++) {
                 if (enc.tokens(s) == 0) throw PrepareException.data("the " + InputPlan.SPLITS[s] + " split is empty");
             }
-            Map<String, Manifest.Split> splits = ShardAssembler.run(jsc, sconf, enc, pieces, out.tmp(), o.shardTokens);
+            Map<String, Manifest.Split> splits = ShardAssembler.run(jsc, stages, sconf, enc, pieces, out.tmp(), o.shardTokens);
+            stages.begin("manifest and commit");
             out.fs().delete(pieces, true);
             Manifest m = new Manifest(tok.kind(), enc.tokenizerParams(), enc.vocabulary().size(), splits);
             write(out, Vocabulary.FILE, enc.vocabulary().toFileBytes());
@@ -59,7 +61,7 @@ public final class PrepareJob {
             out.abort();
             throw unwrap(e);
         } finally {
-            jsc.setJobDescription(null);
+            stages.end();
         }
     }
 

@@ -32,8 +32,8 @@ final class ShardAssembler {
     record Task(String path, long tokens, List<Range> ranges) implements Serializable {}
 
     /** Writes every split's shards into {@code dir}; returns the manifest's split entries, train/valid/test. */
-    static Map<String, Manifest.Split> run(JavaSparkContext jsc, SparkHadoopConf conf, EncodedCorpus enc, Path pieces,
-                                           Path dir, long shardTokens) {
+    static Map<String, Manifest.Split> run(JavaSparkContext jsc, Stages stages, SparkHadoopConf conf, EncodedCorpus enc,
+                                           Path pieces, Path dir, long shardTokens) {
         List<Task> tasks = new ArrayList<>();
         int[] first = new int[4]; // tasks[first[s] .. first[s+1]) are split s's shards
         for (int s = 0; s < 3; s++) {
@@ -42,7 +42,7 @@ final class ShardAssembler {
         }
         first[3] = tasks.size();
         int bpt = ShardHeader.bytesPerToken(enc.vocabulary().size());
-        jsc.setJobDescription("prepare: write shards");
+        stages.begin("write shards");
         List<Manifest.ShardEntry> written = jsc.parallelize(tasks, tasks.size())
                 .mapPartitions(new Write(conf, bpt, enc.vocabulary().size())).collect();
         Map<String, Manifest.Split> splits = new LinkedHashMap<>();

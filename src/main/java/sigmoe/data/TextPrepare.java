@@ -27,12 +27,12 @@ import org.apache.spark.broadcast.Broadcast;
 final class TextPrepare {
     private TextPrepare() {}
 
-    static EncodedCorpus run(JavaSparkContext jsc, SparkHadoopConf conf, TextTokenizer tok, PrepareOptions o,
-                             InputPlan plan, Path pieces) {
+    static EncodedCorpus run(JavaSparkContext jsc, Stages stages, SparkHadoopConf conf, TextTokenizer tok,
+                             PrepareOptions o, InputPlan plan, Path pieces) {
         List<InputChunk> chunks = plan.chunks;
         long trainEnd = Long.MAX_VALUE, validEnd = Long.MAX_VALUE;
         if (plan.byLineIndex) {
-            jsc.setJobDescription("prepare: count lines");
+            stages.begin("count lines");
             List<long[]> counts = new ArrayList<>(jsc.parallelize(chunks, chunks.size())
                     .mapPartitions(new LineCount(conf)).collect());
             counts.sort(Comparator.comparingLong(c -> c[0]));
@@ -50,13 +50,13 @@ final class TextPrepare {
         List<InputChunk> train = new ArrayList<>();
         for (InputChunk c : chunks) if (plan.byLineIndex ? c.firstLine() < trainEnd : c.split() == 0) train.add(c);
 
-        jsc.setJobDescription("prepare: count train units (" + tok.kind() + ")");
+        stages.begin("count train units (" + tok.kind() + ")");
         CountResult counted = jsc.parallelize(train, train.size())
                 .mapPartitions(new Count(conf, tok, trainEnd)).treeReduce(CountResult::merge);
         if (counted.error != null) throw counted.error.toException(conf.get());
         TextEncoder encoder = tok.fit(counted.counts);
 
-        jsc.setJobDescription("prepare: encode (" + tok.kind() + ")");
+        stages.begin("encode (" + tok.kind() + ")");
         Broadcast<TextEncoder> enc = jsc.broadcast(encoder);
         int bpt = ShardHeader.bytesPerToken(encoder.vocabulary().size());
         List<ChunkOutput> out;
@@ -91,7 +91,7 @@ final class TextPrepare {
         Path p = new Path(c.file());
         FileSystem fs = HadoopFs.of(p, conf.get());
         FSDataInputStream in = fs.open(p);
-        return new LineReader(in, c.start(), c.end());
+        return new LineReader(in, c.file(), c.start(), c.end());
     }
 
     private static InputError badUtf8(InputChunk c, LineReader r, String tokenizer) {
