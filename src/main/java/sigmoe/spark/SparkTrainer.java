@@ -65,7 +65,10 @@ public final class SparkTrainer {
         boolean global = mc.isMoe() && mc.entropyReg() > 0 && t.entropyRegMode() == TrainConfig.EntropyRegMode.GLOBAL && workers > 1;
         List<Integer> slices = new ArrayList<>();
         for (int w = 0; w < workers; w++) slices.add(w);
-        JavaRDD<Integer> rdd = sc.parallelize(slices, workers);
+        // Cached, so each slice's partition has a home executor: the scheduler then sends slice w's task back to the
+        // executor holding its replica (PROCESS_LOCAL) instead of anywhere free; without it replicas hop and rebuild.
+        JavaRDD<Integer> rdd = sc.parallelize(slices, workers).cache();
+        rdd.count();
         long totalRounds = (t.steps() + h - 1) / h;
 
         out.printf("training %s on Spark (%s): %,d parameters, %d slices x %d streams x %d tokens, H = %d, %,d steps, "
@@ -130,6 +133,7 @@ public final class SparkTrainer {
         }
         if (Double.isNaN(lastValid)) lastValid = validate(model, valid, t);
         out.printf("replicas rebuilt during the run: %d%n", rebuildsTotal);
+        rdd.unpersist(false);
         return new Trainer.Summary(dir.uri(), state.step(), lastTrain, lastValid, dir.checkpointDir(state.step()) + "/model.safetensors");
     }
 

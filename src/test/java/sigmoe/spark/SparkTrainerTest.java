@@ -39,7 +39,7 @@ class SparkTrainerTest {
     @AfterAll
     static void tearDown() { if (sc != null) sc.stop(); }
 
-    static RunConfig config(String runDir, long steps, int workers, int h, String... more) {
+    public static RunConfig config(String runDir, long steps, int workers, int h, String... more) {
         List<String> o = new ArrayList<>(List.of(
                 "train.data=" + corpus, "train.run_dir=" + runDir, "train.steps=" + steps, "train.batch_size=8",
                 "train.segment_length=32", "train.lr=3e-3", "train.warmup=3", "train.log_interval=1",

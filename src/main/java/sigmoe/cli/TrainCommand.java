@@ -1,0 +1,99 @@
+package sigmoe.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.api.java.JavaSparkContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import sigmoe.config.ConfigException;
+import sigmoe.config.RunConfig;
+import sigmoe.spark.SparkTrainer;
+import sigmoe.train.Trainer;
+
+/** {@code sigmoe train CONFIG [key=value ...]}: trains on Spark (local by default) and prints a JSON summary last. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains a Transformer-XL language model (dense or sigma-MoE) with parameter averaging on Spark.",
+                "CONFIG is a file in conf/ (name or path); key=value arguments override its keys (e.g. model.top_k=2 "
+                + "train.steps=500). The last output line is a JSON object: run_dir, step, train_loss, valid_loss, checkpoint."})
+public final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "run configuration (conf/NAME.conf or a path)")
+    String config;
+
+    @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "configuration overrides")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--master", paramLabel = "M", description = "Spark master (default: train.master of the configuration)")
+    String master;
+
+    @Option(names = "--resume", description = "continue from the newest complete checkpoint in train.run_dir")
+    boolean resume;
+
+    @Option(names = "--single-process", description = "train without Spark (one replica over all streams)")
+    boolean singleProcess;
+
+    @Override
+    public Integer call() {
+        List<String> o = new ArrayList<>(overrides);
+        if (resume) o.add("train.resume=true");
+        RunConfig rc;
+        try {
+            rc = RunConfig.load(List.of(config), o);
+        } catch (ConfigException e) {
+            throw new Main.UserError(e.getMessage(), true, e);
+        }
+        PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true, StandardCharsets.UTF_8);
+        try {
+            Trainer.Summary s;
+            if (singleProcess) {
+                s = Trainer.run(rc, out);
+            } else {
+                String m = master != null ? master : rc.train().master();
+                if (!SparkContexts.isValidMaster(m))
+                    throw new Main.UserError("--master " + m + ": not a Spark master URL (local[N], local[*], spark://HOST:PORT, "
+                            + "yarn, k8s://..., local-cluster[W,C,MB])", true, null);
+                JavaSparkContext sc = SparkContexts.start(m, "sigmoe train " + config);
+                try {
+                    s = SparkTrainer.run(rc, sc, out);
+                } finally {
+                    sc.stop();
+                }
+            }
+            out.println(s.toJson());
+            out.flush();
+            return Main.EXIT_OK;
+        } catch (ConfigException | IllegalArgumentException e) {
+            throw new Main.UserError(e.getMessage(), true, e);
+        } catch (IOException | Trainer.NumericalFault e) {
+            throw new Main.UserError(e.getMessage(), false, e);
+        }
+    }
+
+    /** Bridges picocli's PrintWriter to the trainer's PrintStream. */
+    private static final class WriterOutputStream extends java.io.OutputStream {
+        private final java.io.PrintWriter w;
+        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+        WriterOutputStream(java.io.PrintWriter w) { this.w = w; }
+
+        @Override public void write(int b) {
+            line.write(b);
+            if (b == '\n') flush();
+        }
+
+        @Override public void flush() {
+            w.print(line.toString(StandardCharsets.UTF_8));
+            w.flush();
+            line.reset();
+        }
+    }
+}
