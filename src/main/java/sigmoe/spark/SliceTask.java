@@ -77,10 +77,17 @@ final class SliceTask {
         return new Replica(model, Trainer.adam(model, t), streams, t.memLength(), Trainer.replicaSeed(t.seed(), slice));
     }
 
-    /** ND4J/BLAS threads = the task's cores, so concurrent tasks in one executor JVM do not oversubscribe it. */
+    /**
+     * ND4J/BLAS threads = the task's cores, so concurrent tasks in one executor JVM do not oversubscribe it; on a GPU
+     * executor (spark.task.resource.gpu.amount = 1) the task's GPU address from TaskContext.resources() selects the
+     * ND4J device for this thread.
+     */
     private static void setThreads() {
         TaskContext tc = TaskContext.get();
         if (tc == null) return;
+        scala.Option<org.apache.spark.resource.ResourceInformation> gpu = tc.resources().get("gpu");
+        if (gpu.isDefined() && gpu.get().addresses().length > 0)
+            Nd4j.getAffinityManager().unsafeSetDevice(Integer.parseInt(gpu.get().addresses()[0].trim()));
         int cpus = Math.max(1, tc.cpus());
         if (Nd4j.getEnvironment().maxThreads() != cpus) {
             Nd4j.getEnvironment().setMaxThreads(cpus);
