@@ -68,6 +68,13 @@ public final class TrainCommand implements Callable<Integer> {
                     sc.stop();
                 }
             }
+            try {
+                sigmoe.data.Corpus c = sigmoe.data.Corpus.open(rc.train().data());
+                out.printf("validation loss %.4f nats against the train split's unigram entropy %.4f nats%n", s.validLoss(),
+                        sigmoe.eval.Unigram.entropy(c.split("train", false), c.vocabSize()));
+            } catch (IOException e) {
+                out.println("(unigram entropy not computed: " + e.getMessage() + ")");
+            }
             out.println(s.toJson());
             out.flush();
             return Main.EXIT_OK;

@@ -87,6 +87,19 @@ class TransformerXLTest {
     }
 
     @Test
+    void theParameterCounterCountsExactlyTheModelsTensorsAndReproducesThePaperForWtS() {
+        for (String conf : new String[] {"wt-s-47m-dense", "wt-s-47m-moe", "tiny-moe", "tiny-dense"}) {
+            ModelConfig c = sigmoe.config.RunConfig.load(conf, "train.data=unused").model().withVocabSize(8000);
+            TransformerXL m = new TransformerXL(c, DataType.FLOAT);
+            assertEquals(ParamCount.model(c), m.params.size(), conf);
+            for (Param p : m.params.params())
+                assertEquals(java.util.Arrays.toString(ParamCount.tensorShapes(c).get(p.name)), java.util.Arrays.toString(p.shape), p.name);
+            if (conf.equals("wt-s-47m-dense")) assertEquals(47_260_136L - 16, m.params.size());
+            if (conf.equals("wt-s-47m-moe")) assertEquals(47_260_248L - 16, m.params.size());
+        }
+    }
+
+    @Test
     void sameSeedSameModelSameLoss() {
         TransformerXL a = new TransformerXL(moe(0.01), DataType.FLOAT), b = new TransformerXL(moe(0.01), DataType.FLOAT);
         a.initialise(11);

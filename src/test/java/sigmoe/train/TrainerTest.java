@@ -54,6 +54,7 @@ class TrainerTest {
         for (long i = 0; i < t.size(); i++) c[t.get(i)]++;
         double h = 0;
         for (long n : c) if (n > 0) { double p = (double) n / t.size(); h -= p * Math.log(p); }
+        assertEquals(h, sigmoe.eval.Unigram.entropy(t, t.vocabSize()), 1e-9);
         return h;
     }
 
