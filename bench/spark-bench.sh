@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 mvn -q -o -DskipTests test-compile || mvn -q -DskipTests test-compile
 export SPARK_HOME=$PWD/target/sparkhome SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1 OMP_NUM_THREADS=1
 flags=$(cat target/jvm-flags.txt)
+# a snapshot of the classes, so a rebuild while the benchmark runs cannot pull them away
+snap=$(mktemp -d); trap 'rm -rf "$snap"' EXIT; cp -r target/classes target/test-classes "$snap"/
 # shellcheck disable=SC2086
-java -Xmx4g $flags -Dsigmoe.jvm.flags="$flags" -cp "target/test-classes:target/classes:$(cat target/classpath.txt)" \
+java -Xmx4g $flags -Dsigmoe.jvm.flags="$flags" -Dsigmoe.classes="$snap/classes:$snap/test-classes" -cp "$snap/test-classes:$snap/classes:$(cat target/classpath.txt)" \
   sigmoe.spark.SparkBench "$@"

@@ -52,7 +52,8 @@ public final class SparkBench {
     record Row(double tps, double round, double compute, double broadcast, double outside, long rebuilds) {}
 
     static Row run(Path corpus, Path dir, String model, int workers, int h, long steps) throws Exception {
-        String classes = Path.of("target/classes").toAbsolutePath() + File.pathSeparator + Path.of("target/test-classes").toAbsolutePath();
+        String classes = System.getProperty("sigmoe.classes",
+                Path.of("target/classes").toAbsolutePath() + File.pathSeparator + Path.of("target/test-classes").toAbsolutePath());
         SparkConf conf = new SparkConf().setMaster("local-cluster[" + workers + ",1,2048]").setAppName("SparkBench")
                 .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
                 .set("spark.ui.enabled", "false").set("spark.executor.extraClassPath", classes)
