@@ -1,24 +1,23 @@
 package sigmoe.spark;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import org.apache.spark.BarrierTaskContext;
 import sigmoe.model.TransformerXL;
 import sigmoe.nn.moe.EntropyReg;
 import sigmoe.train.Replica;
 
 /**
  * The paper's global entropy regulariser across Spark tasks (paper.md §1.3, pitfall 7): after each forward, every
- * slice shares each σ-MoE layer's Σ_t softmax(z_t) and its token count with BarrierTaskContext.allGather (N_E
- * doubles per layer); each slice then differentiates L(p_global) with its own token count as the normaliser, so the
- * mean of the slices' gradients is exactly the global batch's gradient. Runs inside a barrier stage.
+ * slice sums each σ-MoE layer's Σ_t softmax(z_t) and its token count with the other slices through the driver's
+ * {@link AllReduceServer} (N_E doubles per layer); each slice then differentiates L(p_global) with its own token
+ * count as the normaliser, so the mean of the slices' gradients is exactly the global batch's gradient. Runs inside
+ * a barrier stage, which starts all slices together and retries them together.
  */
 final class GlobalEntropySync implements Replica.BeforeBackward {
-    private final int workers;
+    private final AllReduceClient client;
+    private long calls;
 
-    GlobalEntropySync(int workers) { this.workers = workers; }
+    GlobalEntropySync(AllReduceClient client) { this.client = client; }
 
     @Override
     public double exchange(TransformerXL model, TransformerXL.Loss local) {
@@ -31,18 +30,13 @@ final class GlobalEntropySync implements Replica.BeforeBackward {
             }
         if (regs.isEmpty()) return local.reg();
         int ne = regs.get(0).softmaxSum().length;
-        ByteBuffer buf = ByteBuffer.allocate(8 * (1 + regs.size() * ne));
-        buf.putDouble(regs.get(0).tokens());
-        for (EntropyReg r : regs) for (double s : r.softmaxSum()) buf.putDouble(s);
-        String[] all = BarrierTaskContext.get().allGather(Base64.getEncoder().encodeToString(buf.array()));
-        if (all.length != workers) throw new IllegalStateException("allGather returned " + all.length + " slices, expected " + workers);
-        double tokens = 0;
+        double[] mine = new double[1 + regs.size() * ne];
+        mine[0] = regs.get(0).tokens();
+        for (int l = 0; l < regs.size(); l++) System.arraycopy(regs.get(l).softmaxSum(), 0, mine, 1 + l * ne, ne);
+        double[] all = client.sum(calls++, mine);
+        double tokens = all[0];
         double[][] sums = new double[regs.size()][ne];
-        for (String s : all) {
-            ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(s));
-            tokens += b.getDouble();
-            for (double[] layer : sums) for (int e = 0; e < ne; e++) layer[e] += b.getDouble();
-        }
+        for (int l = 0; l < regs.size(); l++) System.arraycopy(all, 1 + l * ne, sums[l], 0, ne);
         double reg = 0;
         for (int l = 0; l < regs.size(); l++) {
             double[] logP = EntropyReg.logMean(sums[l], tokens);

@@ -10,7 +10,8 @@ import java.io.Serializable;
  * @param steps         local steps H of this round (fewer in the last round)
  * @param checkpointDir when non-null, each slice writes its trainer state there after its steps
  * @param resumeDir     when non-null, slices being built at {@code resumeStep} restore their state from there
+ * @param allReduceAddress host:port of the driver's all-reduce (global entropy regulariser), else null
  */
 public record RoundSpec(String runId, String configJson, int workers, long round, int steps, String checkpointDir,
-                        String resumeDir, long resumeStep, boolean globalEntropy, boolean collectStats)
+                        String resumeDir, long resumeStep, boolean globalEntropy, String allReduceAddress, boolean collectStats)
         implements Serializable {}

@@ -49,7 +49,8 @@ final class SliceTask {
         LrSchedule schedule = LrSchedule.of(t);
         ExpertReport.collect(rep.model, spec.collectStats());
         ExpertReport.clear(rep.model);
-        Replica.BeforeBackward sync = spec.globalEntropy() ? new GlobalEntropySync(spec.workers()) : null;
+        AllReduceClient allReduce = spec.globalEntropy() ? new AllReduceClient(spec.allReduceAddress(), slice) : null;
+        Replica.BeforeBackward sync = allReduce != null ? new GlobalEntropySync(allReduce) : null;
         double ce = 0, reg = 0;
         long tokens = 0, skipped = 0;
         long t0 = System.nanoTime();
@@ -61,6 +62,7 @@ final class SliceTask {
             tokens += r.tokens();
         }
         double secs = (System.nanoTime() - t0) / 1e9;
+        if (allReduce != null) allReduce.close();
         if (spec.checkpointDir() != null)
             ReplicaState.write(rep, spec.checkpointDir() + "/state-slice-" + slice + ".safetensors", false);
         double[] counts = spec.collectStats() ? ExpertReport.flatten(rep.model) : null;

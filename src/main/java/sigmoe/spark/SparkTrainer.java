@@ -63,6 +63,8 @@ public final class SparkTrainer {
         String runId = UUID.randomUUID().toString();
         String configJson = resolved.toJson();
         boolean global = mc.isMoe() && mc.entropyReg() > 0 && t.entropyRegMode() == TrainConfig.EntropyRegMode.GLOBAL && workers > 1;
+        AllReduceServer allReduce = global ? new AllReduceServer(sc.getConf().get("spark.driver.host",
+                java.net.InetAddress.getLocalHost().getHostAddress()), workers) : null;
         List<Integer> slices = new ArrayList<>();
         for (int w = 0; w < workers; w++) slices.add(w);
         // Cached, so each slice's partition has a home executor: the scheduler then sends slice w's task back to the
@@ -77,63 +79,68 @@ public final class SparkTrainer {
         Progress progress = new Progress(state.step(), t.steps());
         double lastTrain = Double.NaN, lastValid = Double.NaN;
         long rebuildsTotal = 0;
-        while (state.step() < t.steps()) {
-            long round = state.step() / h;
-            int steps = (int) Math.min(h, t.steps() - state.step());
-            long end = state.step() + steps;
-            boolean ckpt = end == t.steps() || (t.checkpointInterval() > 0 && end / t.checkpointInterval() > state.step() / t.checkpointInterval());
-            String ckptTmp = ckpt ? dir.beginCheckpoint(end) : null;
-            sc.setJobGroup("sigmoe-train-" + runId, String.format("round %d/%d, steps %d-%d", round + 1, totalRounds,
-                    state.step() + 1, end), false);
-            long r0 = System.nanoTime();
-            Broadcast<RoundState> bc = sc.broadcast(state);
-            double broadcastS = (System.nanoTime() - r0) / 1e9;
-            RoundSpec spec = new RoundSpec(runId, configJson, workers, round, steps, ckptTmp, resumeDir, resumeStep, global, true);
-            SliceResult sums = aggregate(rdd, spec, bc, global, t.treeDepth());
-            bc.destroy();
-            double roundS = (System.nanoTime() - r0) / 1e9;
-            if (sums.slices != workers)
-                throw new IllegalStateException("round " + round + " returned " + sums.slices + " slices, expected " + workers);
-            rebuildsTotal += sums.rebuilds;
-            state = new RoundState(end, state.adamStep() + steps - sums.skipped / workers,
-                    SliceResult.mean(sums.params, workers), SliceResult.mean(sums.m, workers), SliceResult.mean(sums.v, workers));
-            SliceTask.put(model.params.values(), state.params());
+        try {
+            while (state.step() < t.steps()) {
+                long round = state.step() / h;
+                int steps = (int) Math.min(h, t.steps() - state.step());
+                long end = state.step() + steps;
+                boolean ckpt = end == t.steps() || (t.checkpointInterval() > 0 && end / t.checkpointInterval() > state.step() / t.checkpointInterval());
+                String ckptTmp = ckpt ? dir.beginCheckpoint(end) : null;
+                sc.setJobGroup("sigmoe-train-" + runId, String.format("round %d/%d, steps %d-%d", round + 1, totalRounds,
+                        state.step() + 1, end), false);
+                long r0 = System.nanoTime();
+                Broadcast<RoundState> bc = sc.broadcast(state);
+                double broadcastS = (System.nanoTime() - r0) / 1e9;
+                RoundSpec spec = new RoundSpec(runId, configJson, workers, round, steps, ckptTmp, resumeDir, resumeStep, global,
+                        allReduce != null ? allReduce.address() : null, true);
+                SliceResult sums = aggregate(rdd, spec, bc, global, t.treeDepth());
+                bc.destroy();
+                double roundS = (System.nanoTime() - r0) / 1e9;
+                if (sums.slices != workers)
+                    throw new IllegalStateException("round " + round + " returned " + sums.slices + " slices, expected " + workers);
+                rebuildsTotal += sums.rebuilds;
+                state = new RoundState(end, state.adamStep() + steps - sums.skipped / workers,
+                        SliceResult.mean(sums.params, workers), SliceResult.mean(sums.m, workers), SliceResult.mean(sums.v, workers));
+                SliceTask.put(model.params.values(), state.params());
 
-            lastTrain = sums.ceSum / Math.max(1, sums.tokens);
-            Map<String, Object> rec = new LinkedHashMap<>();
-            rec.put("round", round);
-            rec.put("step", end);
-            rec.put("loss", lastTrain);
-            rec.put("reg", sums.regSum / Math.max(1, sums.steps));
-            rec.put("tokens", sums.tokens);
-            rec.put("tokens_per_s", sums.tokens / roundS);
-            rec.put("round_s", roundS);
-            rec.put("broadcast_s", broadcastS);
-            rec.put("compute_s", sums.maxComputeSeconds);
-            rec.put("comm_s", Math.max(0, roundS - sums.maxComputeSeconds));
-            rec.put("rebuilds", sums.rebuilds);
-            rec.put("skipped_steps", sums.skipped);
-            rec.put("experts", ExpertReport.summarise(model, sums.expertCounts == null ? new double[0] : sums.expertCounts));
-            String extra = sums.rebuilds > 0 ? sums.rebuilds + " replicas rebuilt" : "";
-            boolean last = end == t.steps();
-            if (t.evalInterval() > 0 && (last || end / t.evalInterval() > (end - steps) / t.evalInterval())) {
-                model.resetMemory();
-                lastValid = validate(model, valid, t);
-                rec.put("valid_loss", lastValid);
-                extra = (extra.isEmpty() ? "" : extra + " | ") + String.format("valid %.4f", lastValid);
+                lastTrain = sums.ceSum / Math.max(1, sums.tokens);
+                Map<String, Object> rec = new LinkedHashMap<>();
+                rec.put("round", round);
+                rec.put("step", end);
+                rec.put("loss", lastTrain);
+                rec.put("reg", sums.regSum / Math.max(1, sums.steps));
+                rec.put("tokens", sums.tokens);
+                rec.put("tokens_per_s", sums.tokens / roundS);
+                rec.put("round_s", roundS);
+                rec.put("broadcast_s", broadcastS);
+                rec.put("compute_s", sums.maxComputeSeconds);
+                rec.put("comm_s", Math.max(0, roundS - sums.maxComputeSeconds));
+                rec.put("rebuilds", sums.rebuilds);
+                rec.put("skipped_steps", sums.skipped);
+                rec.put("experts", ExpertReport.summarise(model, sums.expertCounts == null ? new double[0] : sums.expertCounts));
+                String extra = sums.rebuilds > 0 ? sums.rebuilds + " replicas rebuilt" : "";
+                boolean last = end == t.steps();
+                if (t.evalInterval() > 0 && (last || end / t.evalInterval() > (end - steps) / t.evalInterval())) {
+                    model.resetMemory();
+                    lastValid = validate(model, valid, t);
+                    rec.put("valid_loss", lastValid);
+                    extra = (extra.isEmpty() ? "" : extra + " | ") + String.format("valid %.4f", lastValid);
+                }
+                metrics.append(rec);
+                out.println(progress.line(end, lastTrain, sums.tokens / roundS, 0, extra).replace(" | lr 0.00e+00", ""));
+                if (ckpt) {
+                    writeShared(model, mc, state, ckptTmp, workers);
+                    dir.commitCheckpoint(end);
+                    dir.pruneCheckpoints(3);
+                }
+                resumeDir = null;
             }
-            metrics.append(rec);
-            out.println(progress.line(end, lastTrain, sums.tokens / roundS, 0, extra).replace(" | lr 0.00e+00", ""));
-            if (ckpt) {
-                writeShared(model, mc, state, ckptTmp, workers);
-                dir.commitCheckpoint(end);
-                dir.pruneCheckpoints(3);
-            }
-            resumeDir = null;
+        } finally {
+            rdd.unpersist(false);
+            if (allReduce != null) allReduce.close();
         }
         if (Double.isNaN(lastValid)) lastValid = validate(model, valid, t);
         out.printf("replicas rebuilt during the run: %d%n", rebuildsTotal);
-        rdd.unpersist(false);
         return new Trainer.Summary(dir.uri(), state.step(), lastTrain, lastValid, dir.checkpointDir(state.step()) + "/model.safetensors");
     }
 

@@ -1,0 +1,109 @@
+package sigmoe.spark;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A small sum-all-reduce on the driver for the slices' per-step exchange (the σ-MoE regulariser's softmax sums).
+ * Spark's BarrierTaskContext.allGather would do, but it polls its RPC future with a 1-second sleep
+ * (measured: ~0.7 s per step), so every step would cost a second. Each slice task keeps one TCP connection for its
+ * round and sends (key, slice, values); when all W slices of a key have arrived, every one gets the sum, added in
+ * slice order so the result does not depend on arrival order. Keys carry the stage attempt, so a retried stage
+ * never mixes with the failed one.
+ */
+final class AllReduceServer implements Closeable {
+    private final ServerSocket server;
+    private final int workers;
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "sigmoe-allreduce");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, Pending> pending = new HashMap<>();
+
+    AllReduceServer(String host, int workers) throws IOException {
+        this.workers = workers;
+        this.server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+        pool.execute(this::accept);
+    }
+
+    String address() { return server.getInetAddress().getHostAddress() + ":" + server.getLocalPort(); }
+
+    private void accept() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                s.setTcpNoDelay(true);
+                pool.execute(() -> serve(s));
+            } catch (IOException e) {
+                return; // closed
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        try (s; DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()))) {
+            while (true) {
+                String key = in.readUTF();
+                int slice = in.readInt(), n = in.readInt();
+                if (slice < 0 || slice >= workers || n < 0 || n > (1 << 24))
+                    throw new IOException("bad all-reduce message: slice " + slice + ", length " + n);
+                double[] v = new double[n];
+                for (int i = 0; i < n; i++) v[i] = in.readDouble();
+                double[] sum = contribute(key, slice, v);
+                out.writeInt(sum.length);
+                for (double x : sum) out.writeDouble(x);
+                out.flush();
+            }
+        } catch (IOException | InterruptedException e) {
+            // the task finished (EOF) or was killed; its pending contributions die with the stage attempt
+        }
+    }
+
+    private double[] contribute(String key, int slice, double[] v) throws InterruptedException {
+        Pending p;
+        synchronized (pending) {
+            p = pending.computeIfAbsent(key, k -> new Pending(workers));
+        }
+        synchronized (p) {
+            p.parts[slice] = v;
+            if (++p.arrived == workers) {
+                double[] sum = new double[v.length];
+                for (double[] part : p.parts) for (int i = 0; i < sum.length; i++) sum[i] += part[i];
+                p.sum = sum;
+                p.notifyAll();
+                synchronized (pending) { pending.remove(key); }
+            }
+            while (p.sum == null) p.wait();
+            return p.sum;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        pool.shutdownNow();
+    }
+
+    private static final class Pending {
+        final double[][] parts;
+        int arrived;
+        double[] sum;
+
+        Pending(int w) { parts = new double[w][]; }
+    }
+}
