@@ -101,9 +101,9 @@ public final class EvalCommand implements Callable<Integer> {
         long total = es.tokens(tokens, 0, batch);
         PrintWriter out = spec.commandLine().getOut();
         ModelConfig mc = m.checkpoint.config();
-        out.printf(Locale.ROOT, "eval: %s (step %d, %s, d_model %d, %d layers) on %s/%s: %,d tokens | %d streams x %d "
+        out.printf(Locale.ROOT, "eval: %s (step %d, %s, d_model %d, %d layers) on split %s of %s: %,d tokens | %d streams x %d "
                         + "segments x %d tokens = %,d scored | memory %d segments%n", checkpoint, m.checkpoint.step(),
-                mc.ffn().id, mc.dModel(), mc.nLayers(), corpus.uri(), split, tokens.size(), batch, perStream, t, total,
+                mc.ffn().id, mc.dModel(), mc.nLayers(), split, corpus.uri(), tokens.size(), batch, perStream, t, total,
                 memSegments);
         out.flush();
 
