@@ -126,6 +126,48 @@ final class VecKernels {
         addHeap(acc, tot);
     }
 
+    /*
+     * Determinism: the Vector API's reduceLanes(ADD) and lanewise(EXP) give different bits in the interpreter, C1 and
+     * C2 (reduction order; SVML vs Math.exp), so a run's result would depend on JIT timing (a resumed run differed
+     * from the uninterrupted one). Lane sums here run in lane order, and exp is a polynomial of plain IEEE
+     * operations, so every tier computes the same bits.
+     */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
+
+    /** Σ of the lanes, in lane order. */
+    static float sumLanes(FloatVector v) {
+        float[] a = LANES.get();
+        v.intoArray(a, 0);
+        float s = 0;
+        for (float x : a) s += x;
+        return s;
+    }
+
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f; // 1.5·2^23: (t + ROUND) − ROUND rounds t to an integer
+    private static final float EXP_LO = -87.33654f, EXP_HI = 88.0f;
+
+    /**
+     * e^x per lane (relative error below 2e-7 on [−87, 88]); lanes below −87.3 (−∞ included: masked scores) give
+     * 0. Range reduction x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial for e^r, and 2^n built in the exponent.
+     */
+    static FloatVector exp(FloatVector x) {
+        var underflow = x.compare(VectorOperators.LT, EXP_LO);
+        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        FloatVector t = xc.mul(LOG2E).add(ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+        p = p.mul(r).add(8.3334519073e-3f);
+        p = p.mul(r).add(4.1665795894e-2f);
+        p = p.mul(r).add(1.6666665459e-1f);
+        p = p.mul(r).add(5.0000001201e-1f);
+        p = p.mul(r.mul(r)).add(r).add(1f);
+        var bits = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND)).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector scale = bits.reinterpretAsFloats();
+        return p.mul(scale).blend(0f, underflow);
+    }
+
     static void softmaxRows(INDArray a, double[] lse) {
         ByteBuffer b = buf(a);
         int n = Kernels.rows(a), c = Kernels.cols(a), o = base(a), bound = S.loopBound(c);
@@ -135,11 +177,11 @@ final class VecKernels {
             FloatVector acc = FloatVector.zero(S);
             int j = 0;
             for (; j < bound; j += L) {
-                FloatVector e = load(b, ro + 4 * j).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = exp(load(b, ro + 4 * j).sub(max));
                 e.intoByteBuffer(b, ro + 4 * j, NO);
                 acc = acc.add(e);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = sumLanes(acc);
             for (; j < c; j++) { float e = (float) Math.exp(b.getFloat(ro + 4 * j) - max); b.putFloat(ro + 4 * j, e); sum += e; }
             float inv = 1f / sum;
             j = 0;
@@ -157,8 +199,8 @@ final class VecKernels {
             float max = rowMax(b, ro, c, bound);
             FloatVector acc = FloatVector.zero(S);
             int j = 0;
-            for (; j < bound; j += L) acc = acc.add(load(b, ro + 4 * j).sub(max).lanewise(VectorOperators.EXP));
-            double sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < bound; j += L) acc = acc.add(exp(load(b, ro + 4 * j).sub(max)));
+            double sum = sumLanes(acc);
             for (; j < c; j++) sum += Math.exp(b.getFloat(ro + 4 * j) - max);
             float lse = (float) (max + Math.log(sum));
             j = 0;
@@ -178,7 +220,7 @@ final class VecKernels {
             FloatVector acc = FloatVector.zero(S);
             int j = 0;
             for (; j < bound; j += L) acc = load(pb, pr + 4 * j).fma(load(gb, gr + 4 * j), acc);
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = sumLanes(acc);
             for (; j < c; j++) s += pb.getFloat(pr + 4 * j) * gb.getFloat(gr + 4 * j);
             j = 0;
             for (; j < bound; j += L)
@@ -197,13 +239,13 @@ final class VecKernels {
             FloatVector acc = FloatVector.zero(S);
             int j = 0;
             for (; j < bound; j += L) acc = acc.add(load(xb, xr + 4 * j));
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = sumLanes(acc);
             for (; j < d; j++) s += xb.getFloat(xr + 4 * j);
             float mu = s / d;
             acc = FloatVector.zero(S);
             j = 0;
             for (; j < bound; j += L) { FloatVector t = load(xb, xr + 4 * j).sub(mu); acc = t.fma(t, acc); }
-            float v = acc.reduceLanes(VectorOperators.ADD);
+            float v = sumLanes(acc);
             for (; j < d; j++) { float t = xb.getFloat(xr + 4 * j) - mu; v += t * t; }
             double rsD = 1 / Math.sqrt((double) v / d + eps);
             float rs = (float) rsD;
@@ -241,7 +283,7 @@ final class VecKernels {
                 dyv.fma(h, FloatVector.fromArray(S, sg, j)).intoArray(sg, j);
                 dyv.add(FloatVector.fromArray(S, sb, j)).intoArray(sb, j);
             }
-            float s1 = a1.reduceLanes(VectorOperators.ADD), s2 = a2.reduceLanes(VectorOperators.ADD);
+            float s1 = sumLanes(a1), s2 = sumLanes(a2);
             for (; j < d; j++) {
                 float dyj = db.getFloat(dr + 4 * j), h = hb.getFloat(hr + 4 * j), gj = dyj * g[j];
                 s1 += gj;

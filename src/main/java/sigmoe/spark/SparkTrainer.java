@@ -129,7 +129,7 @@ public final class SparkTrainer {
                 metrics.append(rec);
                 out.println(progress.line(end, lastTrain, sums.tokens / roundS, 0, extra).replace(" | lr 0.00e+00", ""));
                 if (ckpt) {
-                    writeShared(model, mc, state, ckptTmp, workers);
+                    writeShared(model, resolved, mc, state, ckptTmp, workers);
                     dir.commitCheckpoint(end);
                     dir.pruneCheckpoints(3);
                 }
@@ -161,8 +161,9 @@ public final class SparkTrainer {
     }
 
     /** The averaged model and moments; the slices wrote their own state files (cursor, RNG, XL memory) beside it. */
-    static void writeShared(TransformerXL model, ModelConfig mc, RoundState s, String dir, int workers) throws IOException {
-        Checkpoint.save(model.params, mc, s.step(), Map.of("slices", Integer.toString(workers)), dir + "/model.safetensors");
+    static void writeShared(TransformerXL model, RunConfig rc, ModelConfig mc, RoundState s, String dir, int workers) throws IOException {
+        Checkpoint.save(model.params, mc, s.step(), Trainer.checkpointMetadata(rc.train().segmentLength(), workers),
+                dir + "/model.safetensors");
         new CheckpointState().putFloats("adam.m", s.m()).putFloats("adam.v", s.v()).setLong("adam.step", s.adamStep())
                 .setLong("step", s.step()).write(dir + "/state-shared.safetensors");
     }

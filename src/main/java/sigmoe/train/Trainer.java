@@ -112,10 +112,15 @@ public final class Trainer {
 
     static void checkpoint(RunDirectory dir, Replica rep, ModelConfig mc, long step) throws IOException {
         String tmp = dir.beginCheckpoint(step);
-        Checkpoint.save(rep.model.params, mc, step, Map.of("slices", "1"), tmp + "/model.safetensors");
+        Checkpoint.save(rep.model.params, mc, step, checkpointMetadata(rep.streams.segmentLength(), 1), tmp + "/model.safetensors");
         ReplicaState.write(rep, tmp + "/state-slice-0.safetensors", true);
         dir.commitCheckpoint(step);
         dir.pruneCheckpoints(3);
+    }
+
+    /** Extra model-file metadata: the training segment length (eval and generate default to it) and the slices. */
+    public static Map<String, String> checkpointMetadata(int segmentLength, int slices) {
+        return Map.of("segment_length", Integer.toString(segmentLength), "slices", Integer.toString(slices));
     }
 
     /** Loads the newest complete checkpoint, if any; returns its step or -1. */
