@@ -17,6 +17,7 @@ import org.apache.hadoop.fs.Path;
 import sigmoe.data.Corpus;
 import sigmoe.data.CorpusFormatException;
 import sigmoe.data.HadoopFs;
+import sigmoe.data.Manifest;
 import sigmoe.data.Vocabulary;
 
 /**
@@ -224,8 +225,12 @@ public final class BpeModel implements Serializable {
         if (!corpus.tokenizerKind().equals(BpeTokenizer.KIND)) {
             throw new CorpusFormatException(corpus.uri() + ": a " + corpus.tokenizerKind() + " corpus has no BPE model");
         }
-        Object name = corpus.manifest().tokenizerParams().getOrDefault("merges_file", MERGES_FILE);
-        Path f = new Path(corpus.uri(), name.toString());
+        String name = String.valueOf(corpus.manifest().tokenizerParams().getOrDefault("merges_file", MERGES_FILE));
+        if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
+            throw CorpusFormatException.mismatch(corpus.uri() + "/" + Manifest.FILE, "tokenizer.merges_file",
+                    "a plain file name inside the corpus directory", "\"" + name + "\"", null);
+        }
+        Path f = new Path(corpus.uri(), name);
         FileSystem fs = HadoopFs.of(f, conf);
         BpeModel m = parseMerges(HadoopFs.readSmall(fs, f, 1L << 30), f.toString());
         Vocabulary v = corpus.vocabulary();

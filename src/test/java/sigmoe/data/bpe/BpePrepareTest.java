@@ -2,6 +2,7 @@ package sigmoe.data.bpe;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import sigmoe.cli.SparkContexts;
 import sigmoe.data.Corpus;
+import sigmoe.data.CorpusFormatException;
 import sigmoe.data.Manifest;
 import sigmoe.data.PrepareJob;
 import sigmoe.data.PrepareOptions;
@@ -110,6 +112,11 @@ class BpePrepareTest {
         assertArrayEquals(ids(c, "valid"), m.encode(valid));
         assertEquals(Files.readAllLines(out.resolve("vocab.txt"), StandardCharsets.UTF_8).get(256 + 243),
                 PieceText.render(m.token(m.mergeLeft(243))) + PieceText.render(m.token(m.mergeRight(243))));
+        // merges that do not produce this vocabulary are refused
+        List<String> merges = Files.readAllLines(out.resolve(BpeModel.MERGES_FILE), StandardCharsets.UTF_8);
+        Files.write(out.resolve(BpeModel.MERGES_FILE), merges.subList(0, 100), StandardCharsets.UTF_8);
+        CorpusFormatException e = assertThrows(CorpusFormatException.class, () -> BpeModel.open(c, new Configuration()));
+        assertTrue(e.getMessage().contains("bpe-merges.txt: tokens: expected the 500 tokens of vocab.txt"), e.getMessage());
     }
 
     @Test
