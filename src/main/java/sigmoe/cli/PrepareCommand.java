@@ -21,12 +21,14 @@ import sigmoe.data.PrepareResult;
                 + "{train,valid,test}-NNNNN.bin shards. Inputs and output may be any Hadoop FileSystem URI "
                 + "(file:, hdfs:, s3a:, plain paths); a directory or glob means its files in name order.",
                 "word: whitespace words + <eos> per line, vocabulary from train (<eos>=0, <unk>=1, then by count). "
-                + "byte: the bytes themselves, vocabulary = distinct train bytes (enwik8)."})
+                + "byte: the bytes themselves, vocabulary = distinct train bytes (enwik8). "
+                + "bpe: byte-level BPE learned on train (SentencePiece-style pre-tokens, split digits; "
+                + "ids 0-255 = bytes, '\\n' ends each line; vocab.txt + bpe-merges.txt; exact decoding)."})
 public final class PrepareCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--tokenizer", required = true, paramLabel = "KIND", description = "word or byte")
+    @Option(names = "--tokenizer", required = true, paramLabel = "KIND", description = "word, byte or bpe")
     String tokenizer;
 
     @Option(names = "--output", required = true, paramLabel = "URI", description = "corpus directory to create")
@@ -58,6 +60,10 @@ public final class PrepareCommand implements Callable<Integer> {
     @Option(names = "--max-vocab", paramLabel = "N", description = "word: vocabulary size limit, <eos> and <unk> included")
     Integer maxVocab;
 
+    @Option(names = "--vocab-size", paramLabel = "N",
+            description = "bpe: vocabulary size to learn, the 256 byte tokens included (default 8000, the paper's)")
+    Integer vocabSize;
+
     @Option(names = "--shard-tokens", paramLabel = "N", defaultValue = "100000000",
             description = "most tokens per shard file (default ${DEFAULT-VALUE})")
     long shardTokens;
@@ -75,6 +81,7 @@ public final class PrepareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrepareOptions o = new PrepareOptions().tokenizer(tokenizer).output(output).minCount(minCount).maxVocab(maxVocab)
+                .vocabSize(vocabSize)
                 .shardTokens(shardTokens).overwrite(overwrite).partitions(partitions);
         if (input != null) o.input(input);
         if (train != null || valid != null || test != null) o.splits(train, valid, test);

@@ -52,8 +52,9 @@ public final class Corpus {
         Manifest m = Manifest.parse(HadoopFs.readSmall(fs, mf, MAX_MANIFEST_BYTES), mf.toString());
         Path vf = new Path(dir, Vocabulary.FILE);
         if (!fs.exists(vf)) throw new CorpusFormatException(vf + ": missing (every prepared corpus has a vocabulary)");
-        boolean bytes = m.tokenizerKind().equals("byte");
-        Vocabulary v = Vocabulary.parse(HadoopFs.readSmall(fs, vf, MAX_VOCAB_BYTES), bytes, vf.toString());
+        byte[] vocabFile = HadoopFs.readSmall(fs, vf, MAX_VOCAB_BYTES);
+        Vocabulary v = m.tokenizerKind().equals("bpe") ? Vocabulary.parsePieces(vocabFile, vf.toString())
+                : Vocabulary.parse(vocabFile, m.tokenizerKind().equals("byte"), vf.toString());
         if (v.size() != m.vocabSize()) {
             throw CorpusFormatException.mismatch(vf.toString(), "number of entries",
                     m.vocabSize() + " (manifest.json vocab_size)", v.size(), "vocabulary from another corpus?");

@@ -8,9 +8,15 @@ import java.util.Map;
  * tokenizer parameters, and per input chunk the pieces written.
  *
  * @param countsUnk whether {@code <unk>} counts are meaningful (word-level), for the manifest and statistics
+ * @param files     further tokenizer files written next to vocab.txt (name -> content)
  */
 record EncodedCorpus(Vocabulary vocabulary, Map<String, Object> tokenizerParams, List<ChunkOutput> outputs,
-                     boolean countsUnk) {
+                     boolean countsUnk, Map<String, byte[]> files) {
+    EncodedCorpus(Vocabulary vocabulary, Map<String, Object> tokenizerParams, List<ChunkOutput> outputs,
+                  boolean countsUnk) {
+        this(vocabulary, tokenizerParams, outputs, countsUnk, Map.of());
+    }
+
     long tokens(int split) {
         long n = 0;
         for (ChunkOutput c : outputs) n += c.tokens()[split];

@@ -44,6 +44,9 @@ public final class PrepareJob {
             stages.begin("manifest and commit");
             out.fs().delete(pieces, true);
             Manifest m = new Manifest(tok.kind(), enc.tokenizerParams(), enc.vocabulary().size(), splits);
+            for (Map.Entry<String, byte[]> f : new java.util.TreeMap<>(enc.files()).entrySet()) {
+                write(out, f.getKey(), f.getValue());
+            }
             write(out, Vocabulary.FILE, enc.vocabulary().toFileBytes());
             write(out, Manifest.FILE, m.toJson()); // last: a directory with a manifest is complete
             out.commit();

@@ -16,7 +16,7 @@ public final class PrepareOptions {
     String train, valid, test;
     double[] splitRatios;
     long[] splitBytes;
-    Integer minCount, maxVocab;
+    Integer minCount, maxVocab, vocabSize;
     long shardTokens = DEFAULT_SHARD_TOKENS;
     boolean overwrite;
     int partitions;
@@ -33,6 +33,8 @@ public final class PrepareOptions {
     public PrepareOptions splitBytes(long... b) { this.splitBytes = b; return this; }
     public PrepareOptions minCount(Integer n) { this.minCount = n; return this; }
     public PrepareOptions maxVocab(Integer n) { this.maxVocab = n; return this; }
+    /** bpe: vocabulary size to learn (256 byte tokens + merges); null = 8000, the paper's. */
+    public PrepareOptions vocabSize(Integer n) { this.vocabSize = n; return this; }
     public PrepareOptions shardTokens(long n) { this.shardTokens = n; return this; }
     public PrepareOptions overwrite(boolean b) { this.overwrite = b; return this; }
     /** Number of input chunks (Spark partitions); 0 = automatic. The output does not depend on it. */
@@ -47,7 +49,8 @@ public final class PrepareOptions {
     }
 
     Tokenizers.Options tokenizerOptions() {
-        return new Tokenizers.Options(minCount == null ? 1 : minCount, maxVocab == null ? 0 : maxVocab);
+        return new Tokenizers.Options(minCount == null ? 1 : minCount, maxVocab == null ? 0 : maxVocab,
+                vocabSize == null ? sigmoe.data.bpe.BpeTokenizer.DEFAULT_VOCAB_SIZE : vocabSize);
     }
 
     /** Checks the option combination; throws {@link PrepareException#usage} on the first problem. */
@@ -85,6 +88,12 @@ public final class PrepareOptions {
             throw usage("--min-count and --max-vocab apply to --tokenizer word only");
         }
         if (minCount != null && minCount < 1) throw usage("--min-count must be >= 1, got " + minCount);
+        if (vocabSize != null && !tokenizer.equals(sigmoe.data.bpe.BpeTokenizer.KIND)) {
+            throw usage("--vocab-size applies to --tokenizer bpe only (word: --max-vocab)");
+        }
+        if (vocabSize != null && vocabSize < 256) {
+            throw usage("--vocab-size must be >= 256 (it counts the 256 byte tokens), got " + vocabSize);
+        }
         if (maxVocab != null && maxVocab < 2) throw usage("--max-vocab must be >= 2 (it counts <eos> and <unk>), got " + maxVocab);
         if (shardTokens < 1) throw usage("--shard-tokens must be >= 1, got " + shardTokens);
         if (partitions < 0) throw usage("--partitions must be >= 0, got " + partitions);

@@ -17,4 +17,9 @@ public interface TextEncoder extends Serializable {
 
     /** Parameters recorded in manifest.json's "tokenizer" object next to "kind" (insertion order kept). */
     Map<String, Object> manifestParams();
+
+    /** Further files of the fitted tokenizer written next to vocab.txt (name -> content), e.g. BPE merges. */
+    default Map<String, byte[]> files() {
+        return Map.of();
+    }
 }

@@ -71,7 +71,7 @@ final class TextPrepare {
         InputError err = null;
         for (ChunkOutput c : out) err = InputError.first(err, c.error());
         if (err != null) throw err.toException(conf.get());
-        return new EncodedCorpus(encoder.vocabulary(), encoder.manifestParams(), out, true);
+        return new EncodedCorpus(encoder.vocabulary(), encoder.manifestParams(), out, true, encoder.files());
     }
 
     /** Merged train counts, or the first bad line. */

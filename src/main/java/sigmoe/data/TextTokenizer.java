@@ -8,7 +8,7 @@ package sigmoe.data;
  *   <li>on the driver, {@link #fit} turns the merged counts into a {@link TextEncoder}, which is broadcast
  *       and maps every line of every split to ids on the executors.</li>
  * </ol>
- * A BPE tokenizer plugs in by implementing this interface and registering in {@link Tokenizers}.
+ * {@link sigmoe.data.bpe.BpeTokenizer} is the second implementation; both are registered in {@link Tokenizers}.
  */
 public interface TextTokenizer extends Tokenizer {
     /** Adds the units of one line (without its line terminator) of the train split to {@code counts}. */

@@ -9,10 +9,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import sigmoe.data.bpe.PieceText;
+
 /**
  * A corpus vocabulary, id -> token, as {@code vocab.txt} holds it (one entry per line, line number = id).
  * Text vocabularies (word, bpe) hold token strings; byte vocabularies hold the byte values of the train split
- * in ascending order (enwik8 convention), written as decimal numbers.
+ * in ascending order (enwik8 convention), written as decimal numbers. BPE vocabularies ("pieces") hold byte
+ * strings, written in {@link PieceText} form, and decode exactly to the text they were encoded from.
  */
 public final class Vocabulary implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -22,11 +25,61 @@ public final class Vocabulary implements Serializable {
 
     private final String[] tokens;   // text vocabularies
     private final int[] byteValues;  // byte vocabularies
+    private final byte[][] pieces;   // bpe vocabularies: the bytes of each token (tokens holds their text form)
     private transient Map<String, Integer> index;
 
     private Vocabulary(String[] tokens, int[] byteValues) {
+        this(tokens, byteValues, null);
+    }
+
+    private Vocabulary(String[] tokens, int[] byteValues, byte[][] pieces) {
         this.tokens = tokens;
         this.byteValues = byteValues;
+        this.pieces = pieces;
+    }
+
+    /** A BPE vocabulary: distinct byte strings, id = position; vocab.txt holds their {@link PieceText} form. */
+    public static Vocabulary ofPieces(List<byte[]> pieces) {
+        List<String> text = new ArrayList<>(pieces.size());
+        for (byte[] p : pieces) text.add(PieceText.render(p));
+        Vocabulary v = ofTokens(text);
+        byte[][] b = new byte[pieces.size()][];
+        for (int i = 0; i < b.length; i++) b[i] = pieces.get(i).clone();
+        return new Vocabulary(v.tokens, null, b);
+    }
+
+    /** Parses the vocab.txt of a BPE corpus (token text forms, see {@link PieceText}). */
+    public static Vocabulary parsePieces(byte[] content, String file) throws CorpusFormatException {
+        Vocabulary v = parse(content, false, file);
+        byte[][] b = new byte[v.size()][];
+        for (int i = 0; i < b.length; i++) {
+            try {
+                b[i] = PieceText.parse(v.tokens[i]);
+            } catch (IllegalArgumentException e) {
+                throw CorpusFormatException.mismatch(file, "line " + (i + 1), "a BPE token in text form",
+                        "\"" + v.tokens[i] + "\": " + e.getMessage(), null);
+            }
+        }
+        return new Vocabulary(v.tokens, null, b);
+    }
+
+    /** Whether this is a BPE vocabulary, whose tokens are byte strings ({@link #pieceBytes}). */
+    public boolean isPieces() {
+        return pieces != null;
+    }
+
+    /** The bytes of a token of a BPE vocabulary (a copy). */
+    public byte[] pieceBytes(int id) {
+        if (pieces == null) throw new IllegalStateException("not a BPE vocabulary");
+        return pieces[id].clone();
+    }
+
+    /** The bytes of a run of ids of a BPE vocabulary: exactly the text they encode. */
+    public byte[] decodeBytes(int[] ids, int off, int len) {
+        if (pieces == null) throw new IllegalStateException("not a BPE vocabulary");
+        ByteArrayOutputStream b = new ByteArrayOutputStream(len * 4);
+        for (int i = off; i < off + len; i++) b.writeBytes(pieces[ids[i]]);
+        return b.toByteArray();
     }
 
     /** A text vocabulary; tokens must be distinct and contain no line break. */
@@ -135,8 +188,11 @@ public final class Vocabulary implements Serializable {
     /**
      * Text for a run of ids, for samples and debugging: word vocabularies join tokens with spaces and turn
      * {@code <eos>} into a line break; byte vocabularies decode the bytes as UTF-8 (invalid sequences replaced).
+     * BPE vocabularies concatenate the tokens' bytes: exactly the encoded text (line breaks included), except that
+     * a run cut inside a multi-byte character shows U+FFFD for the partial character.
      */
     public String decode(int[] ids, int off, int len) {
+        if (pieces != null) return new String(decodeBytes(ids, off, len), StandardCharsets.UTF_8);
         if (isBytes()) {
             ByteArrayOutputStream b = new ByteArrayOutputStream(len);
             for (int i = off; i < off + len; i++) b.write(byteValues[ids[i]]);

@@ -41,7 +41,13 @@ class PrepareCommandTest {
         usageError(run("prepare", "--tokenizer", "word", "--output", "o", "--input", "i", "--bogus"), "Unknown option: '--bogus'");
         usageError(run("prepare", "--tokenizer", "word", "--output", "o", "--input", "i", "--shard-tokens", "many"),
                 "Invalid value for option '--shard-tokens'");
-        usageError(run("prepare", "--tokenizer", "bpe", "--output", "o", "--input", "i"), "--tokenizer bpe is unknown");
+        usageError(run("prepare", "--tokenizer", "unigram", "--output", "o", "--input", "i"), "--tokenizer unigram is unknown");
+        usageError(run("prepare", "--tokenizer", "word", "--output", "o", "--input", "i", "--vocab-size", "500"),
+                "--vocab-size applies to --tokenizer bpe only");
+        usageError(run("prepare", "--tokenizer", "bpe", "--output", "o", "--input", "i", "--vocab-size", "255"),
+                "--vocab-size must be >= 256");
+        usageError(run("prepare", "--tokenizer", "bpe", "--output", "o", "--input", "i", "--min-count", "2"),
+                "apply to --tokenizer word only");
         usageError(run("prepare", "--tokenizer", "word", "--output", "o"), "--input URI, or --train URI");
         usageError(run("prepare", "--tokenizer", "word", "--output", "o", "--input", "i", "--train", "t"), "not both");
         usageError(run("prepare", "--tokenizer", "word", "--output", "o", "--train", "t", "--valid", "v"), "missing: --test");
@@ -59,7 +65,7 @@ class PrepareCommandTest {
     void helpListsTheOptions() {
         Run r = run("prepare", "--help");
         assertEquals(0, r.rc());
-        for (String o : new String[] {"--tokenizer", "--split-bytes", "--shard-tokens", "--overwrite", "--master"}) {
+        for (String o : new String[] {"--tokenizer", "--split-bytes", "--vocab-size", "--shard-tokens", "--overwrite", "--master"}) {
             assertTrue(r.out().contains(o), r.out());
         }
     }
