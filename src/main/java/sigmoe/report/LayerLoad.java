@@ -17,7 +17,8 @@ public record LayerLoad(int layer, long[] counts, double usageRelPerplexity, dou
     public static LayerLoad of(int layer, long[] counts, double usageRelPerplexity, double deadFraction, double minLoad,
                                double maxLoad) {
         LayerLoad l = new LayerLoad(layer, counts, usageRelPerplexity, deadFraction, minLoad, maxLoad);
-        if (l.total() == 0) return l;
+        if (l.total() == 0) // every expert unselected: dead; the shares and their entropy are undefined (NaN)
+            return new LayerLoad(layer, counts, usageRelPerplexity, Double.isNaN(deadFraction) ? 1.0 : deadFraction, minLoad, maxLoad);
         double[] p = l.shares();
         double h = 0, min = Double.POSITIVE_INFINITY, max = 0;
         int dead = 0;

@@ -45,9 +45,8 @@ public record RunConfigView(boolean present, String description, List<KeyValue> 
     public static RunConfigView parse(String text, String file) {
         Config c;
         try {
-            // includes are not followed: the trainer writes config.conf resolved, with every key spelled out
-            c = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(file)
-                    .setAllowMissing(false)).resolve();
+            // the trainer writes config.conf resolved (every key spelled out, no includes): parse the text alone
+            c = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(file)).resolve();
         } catch (ConfigException e) {
             throw new ReportException(file + " is not valid HOCON: " + e.getMessage()
                     + " (the trainer writes it; was it edited by hand?)", e);

@@ -73,6 +73,10 @@ class MetricsParserTest {
         assertEquals(0.75, l.maxLoad());
         assertArrayEquals(new double[] {0.75, 0.25, 0, 0}, l.shares());
         assertEquals(0, r.round(), "a missing round number is the record's index");
+        LayerLoad none = MetricsParser.parse("{\"step\":1,\"loss\":3,\"experts\":[{\"layer\":0,\"counts\":[0,0]}]}", F)
+                .get(0).experts().get(0);
+        assertEquals(1.0, none.deadFraction(), "no selection at all: every expert dead, as ExpertStats counts it");
+        assertTrue(Double.isNaN(none.usageRelPerplexity()));
     }
 
     @Test
