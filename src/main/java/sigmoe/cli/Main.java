@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "sigmoe", mixinStandardHelpOptions = true, version = "sigmoe 0.1.0",
         description = "Sparse sigma-MoE Transformer-XL language models on Apache Spark.",
         subcommands = {PrepareCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class,
-                CommandLine.HelpCommand.class})
+                ReportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0, EXIT_FAILURE = 1, EXIT_USAGE = 2;
 
