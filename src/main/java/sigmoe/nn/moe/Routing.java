@@ -14,7 +14,8 @@ import sigmoe.nn.Rng;
  * pick dropped experts there with gate 0, which contributes nothing to the output or any gradient, so the two are
  * numerically identical (paper.md §1.2 "dropped experts just cannot be chosen").
  *
- * <p>Dispatch layout: rows {@code [offsets[e], offsets[e+1])} belong to expert e, in (token, slot) order.
+ * <p>Dispatch layout: rows {@code [offsets[e], offsets[e+1])} belong to expert e, in (token, slot) order; within one
+ * expert every token occurs at most once.
  */
 final class Routing {
     final int nExperts;
@@ -23,7 +24,6 @@ final class Routing {
     int rows;
     int[] sel = new int[0];        // [n·K] selected expert per slot, -1 = empty
     double[] gate = new double[0]; // [n·K] raw sigmoid score of the selected expert
-    int[] slotRow = new int[0];    // [n·K] dispatch row of each slot, -1 = empty
     int[] rowToken = new int[0];   // [rows] token of each dispatch row
     int[] rowSlot = new int[0];    // [rows] slot of each dispatch row
     double[] rowGate = new double[0]; // [rows] gate of each dispatch row
@@ -49,7 +49,6 @@ final class Routing {
         if (sel.length < nk) {
             sel = new int[nk];
             gate = new double[nk];
-            slotRow = new int[nk];
             rowToken = new int[nk];
             rowSlot = new int[nk];
             rowGate = new double[nk];
@@ -92,9 +91,8 @@ final class Routing {
         System.arraycopy(offsets, 0, cursor, 0, nExperts);
         for (int slot = 0; slot < nk; slot++) {
             int e = sel[slot];
-            if (e < 0) { slotRow[slot] = -1; continue; }
+            if (e < 0) continue;
             int r = cursor[e]++;
-            slotRow[slot] = r;
             rowToken[r] = slot / topK;
             rowSlot[r] = slot;
             rowGate[r] = gate[slot];
@@ -102,6 +100,13 @@ final class Routing {
     }
 
     int count(int e) { return offsets[e + 1] - offsets[e]; }
+
+    /** The largest expert bucket (≤ n: a token selects an expert at most once). */
+    int maxCount() {
+        int m = 0;
+        for (int e = 0; e < nExperts; e++) m = Math.max(m, count(e));
+        return m;
+    }
 
     static double sigmoid(double z) {
         return 1.0 / (1.0 + Math.exp(-z));

@@ -1,0 +1,74 @@
+package sigmoe.nn.moe;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import sigmoe.nn.Rng;
+
+/**
+ * The FLOAT kernels (Vector API, split into parallel row blocks) against the generic DOUBLE loops, on sizes large
+ * enough for several blocks, widths with vector tails, and row-range views with an offset.
+ */
+class RowOpsTest {
+    @Test
+    void floatKernelsMatchGenericOnes() {
+        for (int w : new int[] {37, 412}) {
+            int rows = 4 * 65536 / w, cnt = rows * 7 / 8, pad = 3; // 4 blocks of ≈64k elements: split across every pool thread
+            int[] idx = distinctRows(rows, cnt, w);
+            double[] gate = new double[cnt + 7], dgF = new double[cnt + 7], dgD = new double[cnt + 7];
+            Rng r = new Rng(w);
+            for (int i = 0; i < gate.length; i++) gate[i] = r.nextDouble();
+            INDArray[] f = new INDArray[2], d = new INDArray[2];
+            // src with an offset view, dst fresh
+            INDArray srcD = MoeFixture.randn(DataType.DOUBLE, rows + pad, w, 1, 1.0);
+            INDArray srcF = srcD.castTo(DataType.FLOAT);
+            INDArray sD = MoeWorkspace.rows(srcD, pad, rows + pad), sF = MoeWorkspace.rows(srcF, pad, rows + pad);
+            for (int k = 0; k < 2; k++) { d[k] = org.nd4j.linalg.factory.Nd4j.create(DataType.DOUBLE, cnt, w); f[k] = d[k].castTo(DataType.FLOAT); }
+
+            RowOps.gatherRows(sD, idx, 7, cnt - 7, d[0], w);
+            RowOps.gatherRows(sF, idx, 7, cnt - 7, f[0], w);
+            close("gather", d[0], f[0], 1e-6);
+            double[] src = MoeFixture.arr(srcD), got = MoeFixture.arr(d[0]);
+            for (int i = 0; i < cnt - 7; i++)
+                for (int c = 0; c < w; c++) assertTrue(got[i * w + c] == src[(pad + idx[7 + i]) * w + c], "gathered row " + i);
+
+            RowOps.reluGate(d[0], d[1], gate, 7, cnt - 7, w);
+            RowOps.reluGate(f[0], f[1], gate, 7, cnt - 7, w);
+            close("relu", d[0], f[0], 1e-6);
+            close("gate", d[1], f[1], 1e-6);
+
+            INDArray duD = MoeFixture.randn(DataType.DOUBLE, cnt, w, 2, 1.0), duF = duD.castTo(DataType.FLOAT);
+            RowOps.gateBackward(duD, d[0], gate, dgD, 7, cnt - 7, w);
+            RowOps.gateBackward(duF, f[0], gate, dgF, 7, cnt - 7, w);
+            close("dA", duD, duF, 1e-6);
+            for (int i = 0; i < dgD.length; i++) assertTrue(Math.abs(dgD[i] - dgF[i]) < 1e-4 * (1 + Math.abs(dgD[i])), "dgate " + i);
+
+            INDArray yD = MoeFixture.randn(DataType.DOUBLE, rows + pad, w, 3, 1.0), yF = yD.castTo(DataType.FLOAT);
+            RowOps.scatterAddRows(duD, idx, 7, cnt - 7, MoeWorkspace.rows(yD, pad, rows + pad), w);
+            RowOps.scatterAddRows(duF, idx, 7, cnt - 7, MoeWorkspace.rows(yF, pad, rows + pad), w);
+            close("scatter-add", yD, yF, 1e-6);
+
+            long[] cD = new long[w + 2], cF = new long[w + 2];
+            RowOps.countPositive(d[1], cnt, w, cD, 2);
+            RowOps.countPositive(f[1], cnt, w, cF, 2);
+            assertArrayEquals(cD, cF);
+        }
+    }
+
+    private static int[] distinctRows(int rows, int cnt, int seed) {
+        int[] perm = new int[rows];
+        for (int i = 0; i < rows; i++) perm[i] = i;
+        Rng r = new Rng(seed);
+        for (int i = rows - 1; i > 0; i--) { int j = r.nextInt(i + 1); int t = perm[i]; perm[i] = perm[j]; perm[j] = t; }
+        return java.util.Arrays.copyOf(perm, cnt);
+    }
+
+    private static void close(String what, INDArray d, INDArray f, double tol) {
+        double[] a = MoeFixture.arr(d), b = MoeFixture.arr(f);
+        for (int i = 0; i < a.length; i++)
+            assertTrue(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(a[i])), what + "[" + i + "]: " + a[i] + " vs " + b[i]);
+    }
+}
