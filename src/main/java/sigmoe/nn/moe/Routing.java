@@ -54,36 +54,16 @@ final class Routing {
             rowGate = new double[nk];
         }
         boolean drop = dropProb > 0;
-        if (drop && dropped.length < n * nExperts) dropped = new boolean[n * nExperts];
-        java.util.Arrays.fill(cursor, 0);
-        for (int t = 0; t < n; t++) {
-            int zo = t * nExperts;
-            int filled = 0;
-            int so = t * topK;
-            for (int e = 0; e < nExperts; e++) {
-                double s = sigmoid(z.get(zo + e));
-                if (drop) {
-                    boolean off = rng.nextFloat() < dropProb;
-                    dropped[zo + e] = off;
-                    if (off) continue;
-                }
-                // insertion into the K best so far; strict '>' keeps the lower index first on ties
-                if (filled == topK && !(s > gate[so + topK - 1])) continue;
-                int p = filled < topK ? filled++ : topK - 1;
-                while (p > 0 && s > gate[so + p - 1]) {
-                    gate[so + p] = gate[so + p - 1];
-                    sel[so + p] = sel[so + p - 1];
-                    p--;
-                }
-                gate[so + p] = s;
-                sel[so + p] = e;
-            }
-            for (int j = filled; j < topK; j++) { sel[so + j] = -1; gate[so + j] = 0; }
-            for (int j = 0; j < filled; j++) {
-                cursor[sel[so + j]]++;
-                if (unitGate) gate[so + j] = 1;
-            }
+        if (drop) {
+            // drawn up front, in the documented order, so the selection below can run in parallel token blocks
+            if (dropped.length < n * nExperts) dropped = new boolean[n * nExperts];
+            for (int i = 0; i < n * nExperts; i++) dropped[i] = rng.nextFloat() < dropProb;
         }
+        Par.forRange(n, 2048, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) selectToken(z, t, drop, unitGate);
+        });
+        java.util.Arrays.fill(cursor, 0);
+        for (int slot = 0; slot < nk; slot++) if (sel[slot] >= 0) cursor[sel[slot]]++;
         // stable counting sort of the (token, slot) pairs by expert
         offsets[0] = 0;
         for (int e = 0; e < nExperts; e++) offsets[e + 1] = offsets[e] + cursor[e];
@@ -97,6 +77,28 @@ final class Routing {
             rowSlot[r] = slot;
             rowGate[r] = gate[slot];
         }
+    }
+
+    /** Sigmoid scores of token t and its top-K among the experts not dropped, into its K slots. */
+    private void selectToken(Mem z, int t, boolean drop, boolean unitGate) {
+        int zo = t * nExperts, so = t * topK;
+        int filled = 0;
+        for (int e = 0; e < nExperts; e++) {
+            if (drop && dropped[zo + e]) continue;
+            double s = sigmoid(z.get(zo + e));
+            // insertion into the K best so far; strict '>' keeps the lower index first on ties
+            if (filled == topK && !(s > gate[so + topK - 1])) continue;
+            int p = filled < topK ? filled++ : topK - 1;
+            while (p > 0 && s > gate[so + p - 1]) {
+                gate[so + p] = gate[so + p - 1];
+                sel[so + p] = sel[so + p - 1];
+                p--;
+            }
+            gate[so + p] = s;
+            sel[so + p] = e;
+        }
+        for (int j = filled; j < topK; j++) { sel[so + j] = -1; gate[so + j] = 0; }
+        if (unitGate) for (int j = 0; j < filled; j++) gate[so + j] = 1;
     }
 
     int count(int e) { return offsets[e + 1] - offsets[e]; }

@@ -84,10 +84,19 @@ final class RowOps {
      * u_e = s_e·ReLU(x W1[e]), paper.md §1.2). With {@code u == null} only the ReLU is applied.
      */
     static void reluGate(INDArray h, INDArray u, double[] gate, int from, int rows, int w) {
+        reluGate(h, u, gate, from, rows, w, true);
+    }
+
+    /** U = gate[from + r]·H only, for an H that is already ReLU'd (backward recomputes U instead of caching it). */
+    static void gate(INDArray h, INDArray u, double[] gate, int from, int rows, int w) {
+        reluGate(h, u, gate, from, rows, w, false);
+    }
+
+    private static void reluGate(INDArray h, INDArray u, double[] gate, int from, int rows, int w, boolean writeH) {
         if (isFloat(h)) {
             ByteBuffer hb = bytes(h), ub = u == null ? null : bytes(u);
             int h0 = base(h), u0 = u == null ? 0 : base(u);
-            Par.forRange(rows, minRows(w), (lo, hi) -> reluGateF(hb, h0, ub, u0, gate, from, lo, hi, w));
+            Par.forRange(rows, minRows(w), (lo, hi) -> reluGateF(hb, h0, ub, u0, gate, from, lo, hi, w, writeH));
             return;
         }
         Mem hm = Mem.of(h);
@@ -97,13 +106,14 @@ final class RowOps {
             double g = u == null ? 0 : gate[from + r];
             for (int c = 0; c < w; c++) {
                 double v = Math.max(hm.get(o + c), 0);
-                hm.set(o + c, v);
+                if (writeH) hm.set(o + c, v);
                 if (um != null) um.set(o + c, g * v);
             }
         }
     }
 
-    private static void reluGateF(ByteBuffer hb, int h0, ByteBuffer ub, int u0, double[] gate, int from, int lo, int hi, int w) {
+    private static void reluGateF(ByteBuffer hb, int h0, ByteBuffer ub, int u0, double[] gate, int from, int lo, int hi,
+                                  int w, boolean writeH) {
         int bound = S.loopBound(w);
         for (int r = lo; r < hi; r++) {
             int ho = h0 + 4 * r * w, uo = u0 + 4 * r * w;
@@ -111,12 +121,12 @@ final class RowOps {
             int c = 0;
             for (; c < bound; c += S.length()) {
                 FloatVector v = FloatVector.fromByteBuffer(S, hb, ho + 4 * c, NATIVE).lanewise(VectorOperators.MAX, 0f);
-                v.intoByteBuffer(hb, ho + 4 * c, NATIVE);
+                if (writeH) v.intoByteBuffer(hb, ho + 4 * c, NATIVE);
                 if (ub != null) v.mul(g).intoByteBuffer(ub, uo + 4 * c, NATIVE);
             }
             for (; c < w; c++) {
                 float v = Math.max(hb.getFloat(ho + 4 * c), 0f);
-                hb.putFloat(ho + 4 * c, v);
+                if (writeH) hb.putFloat(ho + 4 * c, v);
                 if (ub != null) ub.putFloat(uo + 4 * c, g * v);
             }
         }

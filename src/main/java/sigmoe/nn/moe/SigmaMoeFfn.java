@@ -179,7 +179,7 @@ public final class SigmaMoeFfn {
             INDArray he = MoeWorkspace.rows(h, r0, r0 + cnt);
             RowOps.gatherRows(x, routing.rowToken, r0, cnt, xe, dModel);
             RowOps.gatherRows(dy, routing.rowToken, r0, cnt, de, dModel);
-            RowOps.reluGate(he, ue, routing.rowGate, r0, cnt, expertSize); // U = g·H again (the workspace is shared)
+            RowOps.gate(he, ue, routing.rowGate, r0, cnt, expertSize); // U = g·H again (the workspace is shared)
             if (pr != null) pr.lap(MoeProfile.Phase.B_GATHER);
             Nd4j.gemm(ue, de, gw2[e], true, false, 1.0, 1.0);      // dW2[e] += Uᵀ dY
             Nd4j.gemm(de, w2[e], due, false, true, 1.0, 0.0);      // dU = dY W2[e]ᵀ

@@ -40,6 +40,14 @@ class RowOpsTest {
             close("relu", d[0], f[0], 1e-6);
             close("gate", d[1], f[1], 1e-6);
 
+            INDArray uD = d[1].dup(), uF = f[1].dup();
+            d[1].assign(0);
+            f[1].assign(0);
+            RowOps.gate(d[0], d[1], gate, 7, cnt - 7, w);
+            RowOps.gate(f[0], f[1], gate, 7, cnt - 7, w);
+            close("gate only (D)", d[1], uD, 0);
+            close("gate only (F)", f[1], uF, 0);
+
             INDArray duD = MoeFixture.randn(DataType.DOUBLE, cnt, w, 2, 1.0), duF = duD.castTo(DataType.FLOAT);
             RowOps.gateBackward(duD, d[0], gate, dgD, 7, cnt - 7, w);
             RowOps.gateBackward(duF, f[0], gate, dgF, 7, cnt - 7, w);
