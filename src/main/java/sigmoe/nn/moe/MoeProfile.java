@@ -12,14 +12,14 @@ final class MoeProfile {
         GATHER("gather expert rows"),
         EXPERT_GEMM("expert GEMMs (forward)"),
         RELU_GATE("ReLU + gate multiply"),
-        COMBINE("scatter-add expert outputs to tokens"),
+        COMBINE("combine: each token sums its K expert rows"),
         STATS("expert statistics"),
         B_GATHER("backward: gather x, dy rows; U = g·H"),
         B_EXPERT_GEMM("backward: expert GEMMs"),
         B_GATE("backward: gate/ReLU backward"),
         B_DZ("backward: dz (sigmoid + regulariser)"),
         B_ROUTER_GEMM("backward: router GEMMs dW3, dx"),
-        B_COMBINE("backward: scatter-add dX rows");
+        B_COMBINE("backward: combine dX rows into dx");
 
         final String label;
 

@@ -11,12 +11,14 @@ import java.util.concurrent.RecursiveAction;
 final class Par {
     private Par() {}
 
+    /** Threads for the Java loops: -Dsigmoe.javaThreads, default the common pool's parallelism + 1 (the caller). */
+    static final int THREADS = Integer.getInteger("sigmoe.javaThreads", ForkJoinPool.getCommonPoolParallelism() + 1);
+
     interface Range { void run(int lo, int hi); }
 
     /** Runs body over [0, n) in at most (pool parallelism + 1) blocks of at least {@code minBlock} items. */
     static void forRange(int n, int minBlock, Range body) {
-        int threads = ForkJoinPool.getCommonPoolParallelism() + 1;
-        int blocks = Math.min(threads, n / Math.max(1, minBlock));
+        int blocks = Math.min(THREADS, n / Math.max(1, minBlock));
         if (blocks <= 1) { body.run(0, n); return; }
         RecursiveAction[] tasks = new RecursiveAction[blocks];
         for (int b = 0; b < blocks; b++) {

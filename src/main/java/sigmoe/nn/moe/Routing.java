@@ -24,6 +24,7 @@ final class Routing {
     int rows;
     int[] sel = new int[0];        // [n·K] selected expert per slot, -1 = empty
     double[] gate = new double[0]; // [n·K] raw sigmoid score of the selected expert
+    int[] slotRow = new int[0];    // [n·K] dispatch row of each slot, -1 = empty
     int[] rowToken = new int[0];   // [rows] token of each dispatch row
     int[] rowSlot = new int[0];    // [rows] slot of each dispatch row
     double[] rowGate = new double[0]; // [rows] gate of each dispatch row
@@ -49,6 +50,7 @@ final class Routing {
         if (sel.length < nk) {
             sel = new int[nk];
             gate = new double[nk];
+            slotRow = new int[nk];
             rowToken = new int[nk];
             rowSlot = new int[nk];
             rowGate = new double[nk];
@@ -71,8 +73,9 @@ final class Routing {
         System.arraycopy(offsets, 0, cursor, 0, nExperts);
         for (int slot = 0; slot < nk; slot++) {
             int e = sel[slot];
-            if (e < 0) continue;
+            if (e < 0) { slotRow[slot] = -1; continue; }
             int r = cursor[e]++;
+            slotRow[slot] = r;
             rowToken[r] = slot / topK;
             rowSlot[r] = slot;
             rowGate[r] = gate[slot];

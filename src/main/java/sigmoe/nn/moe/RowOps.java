@@ -12,7 +12,7 @@ import sigmoe.nn.Mem;
 
 /**
  * The row-wise Java loops of the σ-MoE layer: gather an expert's token rows, ReLU + gate, the gate's backward, and
- * scatter-add of an expert's output rows back to its tokens.
+ * the per-token combine of the expert output rows.
  * FLOAT arrays take a Vector API path on the arrays' own off-heap memory (nd4j-only.md §5b/§7); DOUBLE arrays (the
  * gradient checks) take the generic {@link Mem} path. Both compute the same thing.
  * Arrays are contiguous c-order 2-D arrays or row-range views, addressed by local row index, width {@code w};
@@ -50,31 +50,47 @@ final class RowOps {
     }
 
     /**
-     * dst row idx[from + r] += src row r, r in [0, count). The indices must be distinct (one expert's tokens: a
-     * token selects an expert at most once), so row blocks never write the same row and need no atomics — the
-     * reason this is not ND4J's scatter_add, which races (nd4j-only.md §6).
+     * Combine: out[t] (=, or += when {@code accumulate}) Σ_j disp[slotRow[t·K + j]] for tokens t in [0, n), skipping
+     * empty slots (-1). A pull by destination row: each output row is written once, in slot order, so it is
+     * deterministic and needs no atomics (ND4J's scatter_add races, nd4j-only.md §6); it also moves fewer bytes than
+     * adding each expert's rows into the output in turn.
      */
-    static void scatterAddRows(INDArray src, int[] idx, int from, int count, INDArray dst, int w) {
-        if (!isFloat(dst)) {
-            Mem sm = Mem.of(src), dm = Mem.of(dst);
-            for (int r = 0; r < count; r++) {
-                int o = idx[from + r] * w;
-                for (int c = 0; c < w; c++) dm.add(o + c, sm.get(r * w + c));
+    static void combine(INDArray disp, int[] slotRow, int n, int k, INDArray out, int w, boolean accumulate) {
+        if (!isFloat(out)) {
+            Mem dm = Mem.of(disp), om = Mem.of(out);
+            for (int t = 0; t < n; t++) {
+                int o = t * w;
+                if (!accumulate) for (int c = 0; c < w; c++) om.set(o + c, 0);
+                for (int j = 0; j < k; j++) {
+                    int r = slotRow[t * k + j];
+                    if (r >= 0) for (int c = 0; c < w; c++) om.add(o + c, dm.get(r * w + c));
+                }
             }
             return;
         }
-        ByteBuffer sb = bytes(src), db = bytes(dst);
-        int s0 = base(src), d0 = base(dst);
+        ByteBuffer db = bytes(disp), ob = bytes(out);
+        int d0 = base(disp), o0 = base(out);
         int bound = S.loopBound(w);
-        Par.forRange(count, minRows(w), (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                int so = s0 + 4 * r * w, dof = d0 + 4 * idx[from + r] * w;
+        Par.forRange(n, minRows(w * k), (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int oo = o0 + 4 * t * w;
                 int c = 0;
-                for (; c < bound; c += S.length())
-                    FloatVector.fromByteBuffer(S, db, dof + 4 * c, NATIVE)
-                            .add(FloatVector.fromByteBuffer(S, sb, so + 4 * c, NATIVE))
-                            .intoByteBuffer(db, dof + 4 * c, NATIVE);
-                for (; c < w; c++) db.putFloat(dof + 4 * c, db.getFloat(dof + 4 * c) + sb.getFloat(so + 4 * c));
+                for (; c < bound; c += S.length()) {
+                    FloatVector acc = accumulate ? FloatVector.fromByteBuffer(S, ob, oo + 4 * c, NATIVE) : FloatVector.zero(S);
+                    for (int j = 0; j < k; j++) {
+                        int r = slotRow[t * k + j];
+                        if (r >= 0) acc = acc.add(FloatVector.fromByteBuffer(S, db, d0 + 4 * (r * w + c), NATIVE));
+                    }
+                    acc.intoByteBuffer(ob, oo + 4 * c, NATIVE);
+                }
+                for (; c < w; c++) {
+                    float acc = accumulate ? ob.getFloat(oo + 4 * c) : 0f;
+                    for (int j = 0; j < k; j++) {
+                        int r = slotRow[t * k + j];
+                        if (r >= 0) acc += db.getFloat(d0 + 4 * (r * w + c));
+                    }
+                    ob.putFloat(oo + 4 * c, acc);
+                }
             }
         });
     }

@@ -14,10 +14,10 @@ import sigmoe.nn.Rng;
  * training forward ({@link #entropyLoss()}) and its gradient added in backward.
  *
  * <p>Sparse compute only (paper.md §1.5, "ND4J reference algorithm"): the (token, slot) pairs are bucketed by
- * expert (stable counting sort); then, one expert at a time, its token rows are gathered into a contiguous buffer,
- * one GEMM pair runs on it and on views of keys[e]/values[e] in the flat parameter buffer, and the output rows are
- * scatter-added to their tokens (Java; a token occurs once per expert, so there are no write conflicts — ND4J's
- * scatter_add races, nd4j-only.md §6). Cost ∝ N·K·d·G.
+ * expert (stable counting sort); then, one expert at a time, its token rows are gathered into a small contiguous
+ * buffer (still in cache when the GEMMs read it), one GEMM pair runs on it and on views of keys[e]/values[e] in the
+ * flat parameter buffer, writing the expert's output rows into its range of a dispatch buffer; finally each token
+ * pulls and sums its K rows (Java, race-free; ND4J's scatter_add races, nd4j-only.md §6). Cost ∝ N·K·d·G.
  *
  * <p>Layer conventions of {@code sigmoe.nn}: x is c-order [N, d]; forward keeps a reference to x until backward;
  * backward adds into the parameter gradients and returns dx in a layer-owned buffer.
@@ -126,12 +126,12 @@ public final class SigmaMoeFfn {
         int rows = routing.rows, maxRows = routing.maxCount();
         h = hBuf.view(dt, rows, expertSize);
         INDArray y = yBuf.view(dt, n, dModel);
-        y.assign(0);
         INDArray xa = ws.rowsA.view(dt, maxRows, dModel), ua = ws.gated.view(dt, maxRows, expertSize);
+        INDArray disp = ws.dispatch.view(dt, rows, dModel);
         for (int e = 0; e < nExperts; e++) {
             int r0 = routing.offsets[e], cnt = routing.offsets[e + 1] - r0;
             if (cnt == 0) continue;
-            // one expert at a time: its rows stay cache-resident from the gather to the scatter-add
+            // one expert at a time: its gathered rows stay cache-resident through both GEMMs
             INDArray xe = MoeWorkspace.rows(xa, 0, cnt), he = MoeWorkspace.rows(h, r0, r0 + cnt), ue = MoeWorkspace.rows(ua, 0, cnt);
             RowOps.gatherRows(x, routing.rowToken, r0, cnt, xe, dModel);
             if (pr != null) pr.lap(MoeProfile.Phase.GATHER);
@@ -139,11 +139,11 @@ public final class SigmaMoeFfn {
             if (pr != null) pr.lap(MoeProfile.Phase.EXPERT_GEMM);
             RowOps.reluGate(he, ue, routing.rowGate, r0, cnt, expertSize); // H = ReLU(A) (kept), U = g·H
             if (pr != null) pr.lap(MoeProfile.Phase.RELU_GATE);
-            Nd4j.gemm(ue, w2[e], xe, false, false, 1.0, 0.0);            // Y_e = U W2[e], over X_e (consumed)
+            Nd4j.gemm(ue, w2[e], MoeWorkspace.rows(disp, r0, r0 + cnt), false, false, 1.0, 0.0); // Y_e = U W2[e]
             if (pr != null) pr.lap(MoeProfile.Phase.EXPERT_GEMM);
-            RowOps.scatterAddRows(xe, routing.rowToken, r0, cnt, y, dModel);
-            if (pr != null) pr.lap(MoeProfile.Phase.COMBINE);
         }
+        RowOps.combine(disp, routing.slotRow, n, topK, y, dModel, false);
+        if (pr != null) pr.lap(MoeProfile.Phase.COMBINE);
         if (collectStats) {
             stats.addRouting(routing);
             for (int e = 0; e < nExperts; e++) {
@@ -168,8 +168,7 @@ public final class SigmaMoeFfn {
         if (pr != null) pr.start();
         INDArray xa = ws.rowsA.view(dt, maxRows, dModel), da = ws.rowsB.view(dt, maxRows, dModel);
         INDArray ua = ws.gated.view(dt, maxRows, expertSize), dua = ws.gatedGrad.view(dt, maxRows, expertSize);
-        INDArray dx = dxBuf.view(dt, n, dModel);
-        dx.assign(0);
+        INDArray disp = ws.dispatch.view(dt, rows, dModel);
         if (dgate.length < rows) dgate = new double[Math.max(rows, 1)];
         for (int e = 0; e < nExperts; e++) {
             int r0 = routing.offsets[e], cnt = routing.offsets[e + 1] - r0;
@@ -187,10 +186,8 @@ public final class SigmaMoeFfn {
             RowOps.gateBackward(due, he, routing.rowGate, unitGate ? null : dgate, r0, cnt, expertSize); // dU → dA
             if (pr != null) pr.lap(MoeProfile.Phase.B_GATE);
             Nd4j.gemm(xe, due, gw1[e], true, false, 1.0, 1.0);     // dW1[e] += Xᵀ dA
-            Nd4j.gemm(due, w1[e], de, false, true, 1.0, 0.0);      // dX_e = dA W1[e]ᵀ (over dY_e, now consumed)
+            Nd4j.gemm(due, w1[e], MoeWorkspace.rows(disp, r0, r0 + cnt), false, true, 1.0, 0.0); // dX_e = dA W1[e]ᵀ
             if (pr != null) pr.lap(MoeProfile.Phase.B_EXPERT_GEMM);
-            RowOps.scatterAddRows(de, routing.rowToken, r0, cnt, dx, dModel);
-            if (pr != null) pr.lap(MoeProfile.Phase.B_COMBINE);
         }
         // gradient at the logits: gate path (selected experts only, through the sigmoid) plus the regulariser
         int nz = n * nExperts;
@@ -208,9 +205,12 @@ public final class SigmaMoeFfn {
         Mem dzm = Mem.of(dz);
         for (int i = 0; i < nz; i++) dzm.set(i, dzJava[i]);
         if (pr != null) pr.lap(MoeProfile.Phase.B_DZ);
+        INDArray dx = dxBuf.view(dt, n, dModel);
         Nd4j.gemm(dz, x, expertSel.grad(), true, false, 1.0, 1.0);    // dW3 += dzᵀ x
-        Nd4j.gemm(dz, expertSel.value(), dx, false, false, 1.0, 1.0); // dx += dz W3
+        Nd4j.gemm(dz, expertSel.value(), dx, false, false, 1.0, 0.0); // dx = dz W3
         if (pr != null) pr.lap(MoeProfile.Phase.B_ROUTER_GEMM);
+        RowOps.combine(disp, routing.slotRow, n, topK, dx, dModel, true);
+        if (pr != null) pr.lap(MoeProfile.Phase.B_COMBINE);
         return dx;
     }
 

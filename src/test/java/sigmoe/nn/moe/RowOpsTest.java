@@ -54,10 +54,25 @@ class RowOpsTest {
             close("dA", duD, duF, 1e-6);
             for (int i = 0; i < dgD.length; i++) assertTrue(Math.abs(dgD[i] - dgF[i]) < 1e-4 * (1 + Math.abs(dgD[i])), "dgate " + i);
 
-            INDArray yD = MoeFixture.randn(DataType.DOUBLE, rows + pad, w, 3, 1.0), yF = yD.castTo(DataType.FLOAT);
-            RowOps.scatterAddRows(duD, idx, 7, cnt - 7, MoeWorkspace.rows(yD, pad, rows + pad), w);
-            RowOps.scatterAddRows(duF, idx, 7, cnt - 7, MoeWorkspace.rows(yF, pad, rows + pad), w);
-            close("scatter-add", yD, yF, 1e-6);
+            // combine: 3 slots per token over the rows of duD, some empty
+            int tokens = cnt / 3;
+            int[] slotRow = new int[tokens * 3];
+            for (int i = 0; i < slotRow.length; i++) slotRow[i] = i % 7 == 3 ? -1 : idx[i] % cnt;
+            for (boolean acc : new boolean[] {false, true}) {
+                INDArray yD = MoeFixture.randn(DataType.DOUBLE, tokens + pad, w, 3, 1.0), yF = yD.castTo(DataType.FLOAT);
+                double[] y0 = MoeFixture.arr(yD), du = MoeFixture.arr(duD);
+                RowOps.combine(duD, slotRow, tokens, 3, MoeWorkspace.rows(yD, pad, tokens + pad), w, acc);
+                RowOps.combine(duF, slotRow, tokens, 3, MoeWorkspace.rows(yF, pad, tokens + pad), w, acc);
+                close("combine", yD, yF, 1e-5);
+                double[] res = MoeFixture.arr(yD);
+                for (int t = 0; t < tokens; t++)
+                    for (int c = 0; c < w; c += 5) {
+                        double want = acc ? y0[(pad + t) * w + c] : 0;
+                        for (int j = 0; j < 3; j++) if (slotRow[t * 3 + j] >= 0) want += du[slotRow[t * 3 + j] * w + c];
+                        assertTrue(Math.abs(want - res[(pad + t) * w + c]) < 1e-12, "combine token " + t);
+                    }
+                for (int c = 0; c < pad * w; c++) assertTrue(res[c] == y0[c], "rows before the view untouched");
+            }
 
             long[] cD = new long[w + 2], cF = new long[w + 2];
             RowOps.countPositive(d[1], cnt, w, cD, 2);
