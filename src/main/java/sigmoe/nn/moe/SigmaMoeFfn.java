@@ -110,6 +110,7 @@ public final class SigmaMoeFfn {
         if (drop && rng == null) throw new IllegalArgumentException("training with expert dropout needs an Rng");
         int n = Math.toIntExact(x.size(0));
         if (n < 1) throw new IllegalArgumentException("σ-MoE input has no rows");
+        Mem.of(x); // rejects views that are not contiguous c-order rows (the row kernels address rows by stride d)
         this.x = x;
         this.n = n;
         MoeProfile pr = profile;
@@ -163,6 +164,7 @@ public final class SigmaMoeFfn {
         if (dy.rank() != 2 || dy.size(0) != n || dy.size(1) != dModel || dy.dataType() != dt)
             throw new IllegalArgumentException("σ-MoE output gradient must be " + dt + " [" + n + ", " + dModel + "], got "
                     + dy.dataType() + " " + java.util.Arrays.toString(dy.shape()));
+        Mem.of(dy); // contiguous c-order rows only
         int rows = routing.rows, maxRows = routing.maxCount();
         MoeProfile pr = profile;
         if (pr != null) pr.start();
