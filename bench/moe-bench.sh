@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # σ-MoE FFN vs parameter-equal dense FFN benchmark (forward + backward, FLOAT) with the sgemm rate of the same run.
-# Usage: bench/moe-bench.sh [tokens=8192] [reps=15] [out=target/bench/moe.md]
+# Usage: bench/moe-bench.sh [tokens=8192] [reps=25] [out=target/bench/moe.md]
 # Writes the markdown table to the output file (via a temporary name) and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
