@@ -5,21 +5,24 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Scratch buffers of the σ-MoE layer that hold nothing between its forward and backward: the two dispatch buffers
- * [N·K, d] (gathered token rows, then the expert outputs / gathered output gradients, then the expert input
- * gradients) and the gated hidden units U and their gradient [N·K, G]. Layers run one at a time, so one workspace
- * can be shared by all σ-MoE layers of a model; by default each layer makes its own.
- * Buffers grow to the largest request and are never shrunk (nd4j-only.md §7: allocating in the step is slow).
+ * Scratch buffers of the σ-MoE layer that hold nothing between its forward and backward: one expert's gathered input
+ * rows X_e and output-gradient rows dY_e [n_e, d], its gated hidden units U_e and their gradient [n_e, G] (sized for
+ * the largest bucket n_e ≤ N, reused expert after expert so they stay cache-resident), and the dispatch buffer
+ * [N·K, d] that collects every expert's output rows (forward: Y, backward: dX) for the per-token combine.
+ * Layers run one at a time, so one workspace can be shared by all σ-MoE layers of a model; by default each layer
+ * makes its own. Buffers grow to the largest request and are never shrunk (allocating in the step is slow,
+ * nd4j-only.md §7).
  */
 public final class MoeWorkspace {
-    final Grow dispatchA = new Grow();
-    final Grow dispatchB = new Grow();
+    final Grow rowsA = new Grow();
+    final Grow rowsB = new Grow();
     final Grow gated = new Grow();
     final Grow gatedGrad = new Grow();
+    final Grow dispatch = new Grow();
 
     /** Bytes currently allocated. */
     public long bytes() {
-        return dispatchA.bytes() + dispatchB.bytes() + gated.bytes() + gatedGrad.bytes();
+        return rowsA.bytes() + rowsB.bytes() + gated.bytes() + gatedGrad.bytes() + dispatch.bytes();
     }
 
     /** A flat buffer that hands out c-order [rows, cols] views of its start, reallocated only when too small. */

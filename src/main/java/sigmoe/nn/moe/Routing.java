@@ -14,7 +14,8 @@ import sigmoe.nn.Rng;
  * pick dropped experts there with gate 0, which contributes nothing to the output or any gradient, so the two are
  * numerically identical (paper.md §1.2 "dropped experts just cannot be chosen").
  *
- * <p>Dispatch layout: rows {@code [offsets[e], offsets[e+1])} belong to expert e, in (token, slot) order.
+ * <p>Dispatch layout: rows {@code [offsets[e], offsets[e+1])} belong to expert e, in (token, slot) order; within one
+ * expert every token occurs at most once.
  */
 final class Routing {
     final int nExperts;
@@ -55,36 +56,16 @@ final class Routing {
             rowGate = new double[nk];
         }
         boolean drop = dropProb > 0;
-        if (drop && dropped.length < n * nExperts) dropped = new boolean[n * nExperts];
-        java.util.Arrays.fill(cursor, 0);
-        for (int t = 0; t < n; t++) {
-            int zo = t * nExperts;
-            int filled = 0;
-            int so = t * topK;
-            for (int e = 0; e < nExperts; e++) {
-                double s = sigmoid(z.get(zo + e));
-                if (drop) {
-                    boolean off = rng.nextFloat() < dropProb;
-                    dropped[zo + e] = off;
-                    if (off) continue;
-                }
-                // insertion into the K best so far; strict '>' keeps the lower index first on ties
-                if (filled == topK && !(s > gate[so + topK - 1])) continue;
-                int p = filled < topK ? filled++ : topK - 1;
-                while (p > 0 && s > gate[so + p - 1]) {
-                    gate[so + p] = gate[so + p - 1];
-                    sel[so + p] = sel[so + p - 1];
-                    p--;
-                }
-                gate[so + p] = s;
-                sel[so + p] = e;
-            }
-            for (int j = filled; j < topK; j++) { sel[so + j] = -1; gate[so + j] = 0; }
-            for (int j = 0; j < filled; j++) {
-                cursor[sel[so + j]]++;
-                if (unitGate) gate[so + j] = 1;
-            }
+        if (drop) {
+            // drawn up front, in the documented order, so the selection below can run in parallel token blocks
+            if (dropped.length < n * nExperts) dropped = new boolean[n * nExperts];
+            for (int i = 0; i < n * nExperts; i++) dropped[i] = rng.nextFloat() < dropProb;
         }
+        Par.forRange(n, 2048, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) selectToken(z, t, drop, unitGate);
+        });
+        java.util.Arrays.fill(cursor, 0);
+        for (int slot = 0; slot < nk; slot++) if (sel[slot] >= 0) cursor[sel[slot]]++;
         // stable counting sort of the (token, slot) pairs by expert
         offsets[0] = 0;
         for (int e = 0; e < nExperts; e++) offsets[e + 1] = offsets[e] + cursor[e];
@@ -101,7 +82,36 @@ final class Routing {
         }
     }
 
+    /** Sigmoid scores of token t and its top-K among the experts not dropped, into its K slots. */
+    private void selectToken(Mem z, int t, boolean drop, boolean unitGate) {
+        int zo = t * nExperts, so = t * topK;
+        int filled = 0;
+        for (int e = 0; e < nExperts; e++) {
+            if (drop && dropped[zo + e]) continue;
+            double s = sigmoid(z.get(zo + e));
+            // insertion into the K best so far; strict '>' keeps the lower index first on ties
+            if (filled == topK && !(s > gate[so + topK - 1])) continue;
+            int p = filled < topK ? filled++ : topK - 1;
+            while (p > 0 && s > gate[so + p - 1]) {
+                gate[so + p] = gate[so + p - 1];
+                sel[so + p] = sel[so + p - 1];
+                p--;
+            }
+            gate[so + p] = s;
+            sel[so + p] = e;
+        }
+        for (int j = filled; j < topK; j++) { sel[so + j] = -1; gate[so + j] = 0; }
+        if (unitGate) for (int j = 0; j < filled; j++) gate[so + j] = 1;
+    }
+
     int count(int e) { return offsets[e + 1] - offsets[e]; }
+
+    /** The largest expert bucket (≤ n: a token selects an expert at most once). */
+    int maxCount() {
+        int m = 0;
+        for (int e = 0; e < nExperts; e++) m = Math.max(m, count(e));
+        return m;
+    }
 
     static double sigmoid(double z) {
         return 1.0 / (1.0 + Math.exp(-z));

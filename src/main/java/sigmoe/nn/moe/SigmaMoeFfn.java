@@ -14,9 +14,10 @@ import sigmoe.nn.Rng;
  * training forward ({@link #entropyLoss()}) and its gradient added in backward.
  *
  * <p>Sparse compute only (paper.md §1.5, "ND4J reference algorithm"): the (token, slot) pairs are bucketed by
- * expert, each expert's token rows are gathered into a contiguous dispatch buffer, one GEMM pair runs per non-empty
- * expert on row-range views and on views of keys[e]/values[e] in the flat parameter buffer, and the outputs are
- * combined per destination token (Java, no ND4J scatter_add: it races, nd4j-only.md §6). Cost ∝ N·K·d·G.
+ * expert (stable counting sort); then, one expert at a time, its token rows are gathered into a small contiguous
+ * buffer (still in cache when the GEMMs read it), one GEMM pair runs on it and on views of keys[e]/values[e] in the
+ * flat parameter buffer, writing the expert's output rows into its range of a dispatch buffer; finally each token
+ * pulls and sums its K rows (Java, race-free; ND4J's scatter_add races, nd4j-only.md §6). Cost ∝ N·K·d·G.
  *
  * <p>Layer conventions of {@code sigmoe.nn}: x is c-order [N, d]; forward keeps a reference to x until backward;
  * backward adds into the parameter gradients and returns dx in a layer-owned buffer.
@@ -46,6 +47,7 @@ public final class SigmaMoeFfn {
     private double[] dzJava = new double[0];
     private ExpertStats stats;
     private boolean collectStats;
+    MoeProfile profile; // benchmark switch: per-phase wall time, null = off
     boolean unitGate; // test switch: every gate = 1 and no gradient to the selection (N_E = K = 1 is then a plain FFN)
 
     private INDArray x, z, h; // cached by forward for backward
@@ -108,35 +110,49 @@ public final class SigmaMoeFfn {
         if (drop && rng == null) throw new IllegalArgumentException("training with expert dropout needs an Rng");
         int n = Math.toIntExact(x.size(0));
         if (n < 1) throw new IllegalArgumentException("σ-MoE input has no rows");
+        Mem.of(x); // rejects views that are not contiguous c-order rows (the row kernels address rows by stride d)
         this.x = x;
         this.n = n;
+        MoeProfile pr = profile;
+        if (pr != null) pr.start();
         z = zBuf.view(dt, n, nExperts);
         Nd4j.gemm(x, expertSel.value(), z, false, true, 1.0, 0.0);
+        if (pr != null) pr.lap(MoeProfile.Phase.ROUTER_GEMM);
         Mem zm = Mem.of(z);
         routing.select(zm, n, drop ? expertDropout : 0, rng, unitGate);
+        if (pr != null) pr.lap(MoeProfile.Phase.SELECT);
         if (training && entropyReg > 0) entropy.forward(zm, n); else entropy.off();
+        if (pr != null) pr.lap(MoeProfile.Phase.ENTROPY);
 
-        int rows = routing.rows;
+        int rows = routing.rows, maxRows = routing.maxCount();
         h = hBuf.view(dt, rows, expertSize);
         INDArray y = yBuf.view(dt, n, dModel);
-        INDArray disp = ws.dispatchA.view(dt, rows, dModel);
-        INDArray u = ws.gated.view(dt, rows, expertSize);
-        RowOps.gatherRows(x, routing.rowToken, rows, disp, dModel);
+        INDArray xa = ws.rowsA.view(dt, maxRows, dModel), ua = ws.gated.view(dt, maxRows, expertSize);
+        INDArray disp = ws.dispatch.view(dt, rows, dModel);
         for (int e = 0; e < nExperts; e++) {
-            int r0 = routing.offsets[e], r1 = routing.offsets[e + 1];
-            if (r1 > r0) Nd4j.gemm(MoeWorkspace.rows(disp, r0, r1), w1[e], MoeWorkspace.rows(h, r0, r1), false, false, 1.0, 0.0);
-        }
-        RowOps.reluGate(h, u, routing.rowGate, rows, expertSize);
-        for (int e = 0; e < nExperts; e++) {
-            int r0 = routing.offsets[e], r1 = routing.offsets[e + 1];
-            // the expert's output overwrites its gathered input rows, which the forward no longer needs
-            if (r1 > r0) Nd4j.gemm(MoeWorkspace.rows(u, r0, r1), w2[e], MoeWorkspace.rows(disp, r0, r1), false, false, 1.0, 0.0);
+            int r0 = routing.offsets[e], cnt = routing.offsets[e + 1] - r0;
+            if (cnt == 0) continue;
+            // one expert at a time: its gathered rows stay cache-resident through both GEMMs
+            INDArray xe = MoeWorkspace.rows(xa, 0, cnt), he = MoeWorkspace.rows(h, r0, r0 + cnt), ue = MoeWorkspace.rows(ua, 0, cnt);
+            RowOps.gatherRows(x, routing.rowToken, r0, cnt, xe, dModel);
+            if (pr != null) pr.lap(MoeProfile.Phase.GATHER);
+            Nd4j.gemm(xe, w1[e], he, false, false, 1.0, 0.0);            // A = X_e W1[e]
+            if (pr != null) pr.lap(MoeProfile.Phase.EXPERT_GEMM);
+            RowOps.reluGate(he, ue, routing.rowGate, r0, cnt, expertSize); // H = ReLU(A) (kept), U = g·H
+            if (pr != null) pr.lap(MoeProfile.Phase.RELU_GATE);
+            Nd4j.gemm(ue, w2[e], MoeWorkspace.rows(disp, r0, r0 + cnt), false, false, 1.0, 0.0); // Y_e = U W2[e]
+            if (pr != null) pr.lap(MoeProfile.Phase.EXPERT_GEMM);
         }
         RowOps.combine(disp, routing.slotRow, n, topK, y, dModel, false);
+        if (pr != null) pr.lap(MoeProfile.Phase.COMBINE);
         if (collectStats) {
             stats.addRouting(routing);
-            for (int e = 0; e < nExperts; e++)
-                RowOps.countPositive(h, routing.offsets[e], routing.offsets[e + 1], expertSize, stats.activeChannelsRaw(), e * expertSize);
+            for (int e = 0; e < nExperts; e++) {
+                int r0 = routing.offsets[e], cnt = routing.offsets[e + 1] - r0;
+                if (cnt > 0)
+                    RowOps.countPositive(MoeWorkspace.rows(h, r0, r0 + cnt), cnt, expertSize, stats.activeChannelsRaw(), e * expertSize);
+            }
+            if (pr != null) pr.lap(MoeProfile.Phase.STATS);
         }
         return y;
     }
@@ -148,25 +164,32 @@ public final class SigmaMoeFfn {
         if (dy.rank() != 2 || dy.size(0) != n || dy.size(1) != dModel || dy.dataType() != dt)
             throw new IllegalArgumentException("σ-MoE output gradient must be " + dt + " [" + n + ", " + dModel + "], got "
                     + dy.dataType() + " " + java.util.Arrays.toString(dy.shape()));
-        int rows = routing.rows;
-        INDArray xs = ws.dispatchA.view(dt, rows, dModel);
-        INDArray ds = ws.dispatchB.view(dt, rows, dModel);
-        INDArray u = ws.gated.view(dt, rows, expertSize);
-        INDArray du = ws.gatedGrad.view(dt, rows, expertSize);
-        RowOps.gatherRows(x, routing.rowToken, rows, xs, dModel);
-        RowOps.gatherRows(dy, routing.rowToken, rows, ds, dModel);
-        RowOps.reluGate(h, u, routing.rowGate, rows, expertSize); // U = g·H again (the workspace may have been reused)
+        Mem.of(dy); // contiguous c-order rows only
+        int rows = routing.rows, maxRows = routing.maxCount();
+        MoeProfile pr = profile;
+        if (pr != null) pr.start();
+        INDArray xa = ws.rowsA.view(dt, maxRows, dModel), da = ws.rowsB.view(dt, maxRows, dModel);
+        INDArray ua = ws.gated.view(dt, maxRows, expertSize), dua = ws.gatedGrad.view(dt, maxRows, expertSize);
+        INDArray disp = ws.dispatch.view(dt, rows, dModel);
         if (dgate.length < rows) dgate = new double[Math.max(rows, 1)];
         for (int e = 0; e < nExperts; e++) {
-            int r0 = routing.offsets[e], r1 = routing.offsets[e + 1];
-            if (r1 == r0) continue;
-            INDArray ue = MoeWorkspace.rows(u, r0, r1), de = MoeWorkspace.rows(ds, r0, r1);
-            INDArray due = MoeWorkspace.rows(du, r0, r1), xe = MoeWorkspace.rows(xs, r0, r1);
+            int r0 = routing.offsets[e], cnt = routing.offsets[e + 1] - r0;
+            if (cnt == 0) continue;
+            INDArray xe = MoeWorkspace.rows(xa, 0, cnt), de = MoeWorkspace.rows(da, 0, cnt);
+            INDArray ue = MoeWorkspace.rows(ua, 0, cnt), due = MoeWorkspace.rows(dua, 0, cnt);
+            INDArray he = MoeWorkspace.rows(h, r0, r0 + cnt);
+            RowOps.gatherRows(x, routing.rowToken, r0, cnt, xe, dModel);
+            RowOps.gatherRows(dy, routing.rowToken, r0, cnt, de, dModel);
+            RowOps.gate(he, ue, routing.rowGate, r0, cnt, expertSize); // U = g·H again (the workspace is shared)
+            if (pr != null) pr.lap(MoeProfile.Phase.B_GATHER);
             Nd4j.gemm(ue, de, gw2[e], true, false, 1.0, 1.0);      // dW2[e] += Uᵀ dY
             Nd4j.gemm(de, w2[e], due, false, true, 1.0, 0.0);      // dU = dY W2[e]ᵀ
-            RowOps.gateBackward(du, h, routing.rowGate, unitGate ? null : dgate, r0, r1, expertSize); // dU → dA
+            if (pr != null) pr.lap(MoeProfile.Phase.B_EXPERT_GEMM);
+            RowOps.gateBackward(due, he, routing.rowGate, unitGate ? null : dgate, r0, cnt, expertSize); // dU → dA
+            if (pr != null) pr.lap(MoeProfile.Phase.B_GATE);
             Nd4j.gemm(xe, due, gw1[e], true, false, 1.0, 1.0);     // dW1[e] += Xᵀ dA
-            Nd4j.gemm(due, w1[e], de, false, true, 1.0, 0.0);      // dX_e = dA W1[e]ᵀ (over dY_e, now consumed)
+            Nd4j.gemm(due, w1[e], MoeWorkspace.rows(disp, r0, r0 + cnt), false, true, 1.0, 0.0); // dX_e = dA W1[e]ᵀ
+            if (pr != null) pr.lap(MoeProfile.Phase.B_EXPERT_GEMM);
         }
         // gradient at the logits: gate path (selected experts only, through the sigmoid) plus the regulariser
         int nz = n * nExperts;
@@ -183,10 +206,13 @@ public final class SigmaMoeFfn {
         INDArray dz = dzBuf.view(dt, n, nExperts);
         Mem dzm = Mem.of(dz);
         for (int i = 0; i < nz; i++) dzm.set(i, dzJava[i]);
+        if (pr != null) pr.lap(MoeProfile.Phase.B_DZ);
         INDArray dx = dxBuf.view(dt, n, dModel);
-        Nd4j.gemm(dz, x, expertSel.grad(), true, false, 1.0, 1.0); // dW3 += dzᵀ x
+        Nd4j.gemm(dz, x, expertSel.grad(), true, false, 1.0, 1.0);    // dW3 += dzᵀ x
         Nd4j.gemm(dz, expertSel.value(), dx, false, false, 1.0, 0.0); // dx = dz W3
-        RowOps.combine(ds, routing.slotRow, n, topK, dx, dModel, true);
+        if (pr != null) pr.lap(MoeProfile.Phase.B_ROUTER_GEMM);
+        RowOps.combine(disp, routing.slotRow, n, topK, dx, dModel, true);
+        if (pr != null) pr.lap(MoeProfile.Phase.B_COMBINE);
         return dx;
     }
 
@@ -219,7 +245,7 @@ public final class SigmaMoeFfn {
 
     /** Bytes of the buffers this layer holds between forward and backward (H, z, dz, y, dx) plus routing arrays. */
     public long cachedBytes() {
-        long routingBytes = (long) routing.sel.length * (4 + 8 + 4) + (long) routing.rowToken.length * (4 + 4 + 8)
+        long routingBytes = (long) routing.sel.length * (4 + 8) + (long) routing.rowToken.length * (4 + 4 + 8)
                 + (long) routing.dropped.length;
         return hBuf.bytes() + zBuf.bytes() + dzBuf.bytes() + yBuf.bytes() + dxBuf.bytes() + routingBytes
                 + 8L * (dgate.length + dzJava.length) + 8L * entropy.softmaxCapacity();

@@ -3,6 +3,7 @@ package sigmoe.nn.moe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -82,6 +83,23 @@ class SparseVsDenseTest {
             assertEquals(sel[e], co[e * ne + e], "co-occurrence diagonal = usage");
             for (int e2 = 0; e2 < ne; e2++) assertEquals(co[e * ne + e2], co[e2 * ne + e], "symmetric");
         }
+    }
+
+    @Test
+    void largeBatchRoutedInParallelBlocksMatchesTheReference() {
+        int n = 5000, d = 8, ne = 6, g = 3, k = 2; // selection runs in token blocks of 2048
+        MoeFixture f = new MoeFixture(DataType.DOUBLE, d, ne, g, k, 0.3, 0.2, 90, 0.4);
+        INDArray x = MoeFixture.randn(DataType.DOUBLE, n, d, 91, 1.0);
+        INDArray y = f.layer.forward(x, true, new Rng(92));
+        DenseMaskedReference ref = f.reference(n);
+        ref.forward(MoeFixture.arr(x), true, 0.3, 92, 0.2);
+        assertTrue(MoeFixture.relDiff(MoeFixture.arr(y), ref.y) < 1e-12);
+        assertEquals(ref.regLoss, f.layer.entropyLoss(), 1e-13);
+        for (int t = 0; t < n; t++)
+            for (int j = 0; j < k; j++) {
+                int e = f.layer.selected(t, j);
+                assertTrue(e < 0 || ref.selected[t * ne + e], "token " + t);
+            }
     }
 
     private static int countSelected(SigmaMoeFfn l, int t, int k) {

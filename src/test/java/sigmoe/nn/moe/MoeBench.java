@@ -1,0 +1,224 @@
+package sigmoe.nn.moe;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Locale;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import sigmoe.nn.GradCheck;
+import sigmoe.nn.ParamStore;
+import sigmoe.nn.Rng;
+
+/**
+ * σ-MoE FFN forward+backward against the parameter-equal bias-free dense FFN (WT-S: d = 412, N_E = 16, G = 128,
+ * K = 4 vs d_ff = 2048), FLOAT, plus the machine's sgemm rate on [N×412]×[412×2048] in the same JVM, the MoE's
+ * per-phase profile and the activation memory of both. Prints a markdown table and writes it to the output file.
+ * Usage: MoeBench [tokens=8192] [reps=25] [out=target/bench/moe.md]
+ */
+public final class MoeBench {
+    static final int D = 412, NE = 16, G = 128, K = 4, DFF = NE * G;
+
+    public static void main(String[] args) throws IOException {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 8192;
+        int reps = args.length > 1 ? Integer.parseInt(args[1]) : 25;
+        Path out = Path.of(args.length > 2 ? args[2] : "target/bench/moe.md");
+        int warmup = 3;
+        DataType f32 = DataType.FLOAT;
+        INDArray x = GradCheck.randn(Nd4j.create(f32, n, D), 1, 1.0);
+        INDArray dy = GradCheck.randn(Nd4j.create(f32, n, D), 2, 1.0 / n);
+
+        INDArray b = GradCheck.randn(Nd4j.create(f32, D, DFF), 3, 0.02), c = Nd4j.create(f32, n, DFF);
+        Runnable sgemm = () -> Nd4j.gemm(x, b, c, false, false, 1.0, 0.0);
+        DenseFfn dense = new DenseFfn(n);
+        Runnable denseStep = () -> { dense.forward(x); dense.backward(dy); };
+        // σ-MoE FFN (WT-S: γ = 0.001, δ = 0)
+        ParamStore store = new ParamStore(f32);
+        SigmaMoeFfn moe = new SigmaMoeFfn(store, "layers.0.ffn", D, NE, G, K, 0.0, 0.001);
+        store.allocate();
+        moe.initialise(new Rng(7), 16, false);
+        Rng rng = new Rng(8);
+        Runnable moeStep = () -> { moe.forward(x, true, rng); moe.backward(dy); };
+
+        // interleaved reps: a load spike on a shared machine hits all three alike, and the per-rep ratios stay fair
+        for (int i = 0; i < warmup; i++) { sgemm.run(); denseStep.run(); moeStep.run(); }
+        double[] sgemmT = new double[reps], denseT = new double[reps], moeT = new double[reps], ratio = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            sgemmT[i] = time(sgemm);
+            denseT[i] = time(denseStep);
+            moeT[i] = time(moeStep);
+            ratio[i] = moeT[i] / denseT[i];
+        }
+        double sgemmMs = median(sgemmT), denseMs = median(denseT), moeMs = median(moeT);
+        double sgemmGflops = 2.0 * n * D * DFF / (sgemmMs * 1e6);
+        double denseFlops = 12.0 * n * D * DFF;
+        double moeFlops = 12.0 * n * K * D * G + 6.0 * n * D * NE;
+        // the profile runs separately, so the timings above carry no probes
+        MoeProfile prof = new MoeProfile();
+        moe.profile = prof;
+        int phases = MoeProfile.Phase.values().length;
+        double[][] phaseMs = new double[phases][reps];
+        for (int i = 0; i < reps; i++) {
+            prof.clear();
+            moeStep.run();
+            for (int p = 0; p < phases; p++) phaseMs[p][i] = prof.nanos[p] / 1e6;
+        }
+        moe.profile = null;
+        moe.setCollectStats(true);
+        moe.forward(x, false, null);
+        ExpertStats.Summary usage = moe.stats().summary();
+
+        StringBuilder md = new StringBuilder();
+        md.append("# σ-MoE FFN vs parameter-equal dense FFN (forward + backward, FLOAT)\n\n");
+        md.append(String.format(Locale.ROOT, "tokens N = %d, d = %d; σ-MoE N_E = %d, G = %d, K = %d (γ = 0.001, δ = 0); dense d_ff = %d, "
+                + "no biases. Median of %d interleaved reps after %d warm-up; OMP_NUM_THREADS=%s, %d CPUs.%n%n",
+                n, D, NE, G, K, DFF, reps, warmup, System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
+                Runtime.getRuntime().availableProcessors()));
+        md.append("| measurement | time (ms) | GFLOP/s | vs sgemm | vs dense time |\n|---|---|---|---|---|\n");
+        md.append(row("sgemm [" + n + "×412]×[412×2048]", sgemmMs, sgemmGflops, 1.0, Double.NaN));
+        md.append(row("dense FFN fwd+bwd (12·N·d·d_ff FLOP)", denseMs, denseFlops / (denseMs * 1e6),
+                denseFlops / (denseMs * 1e6) / sgemmGflops, 1.0));
+        md.append(row("σ-MoE FFN fwd+bwd (12·N·K·d·G + router)", moeMs, moeFlops / (moeMs * 1e6),
+                moeFlops / (moeMs * 1e6) / sgemmGflops, moeMs / denseMs));
+        md.append(String.format(Locale.ROOT, "%n**MoE / dense time = %.3f** (ratio of medians; median of per-rep ratios %.3f; "
+                + "ratio of the fastest reps %.3f; target ≤ 0.30; FLOP ratio %.3f). Fastest reps: sgemm %.1f ms (%.1f GFLOP/s), "
+                + "dense %.1f ms (%.1f GFLOP/s), σ-MoE %.1f ms (%.1f GFLOP/s).%n%nPer-rep ms — sgemm: %s; dense: %s; σ-MoE: %s%n",
+                moeMs / denseMs, median(ratio), min(moeT) / min(denseT), moeFlops / denseFlops,
+                min(sgemmT), 2.0 * n * D * DFF / (min(sgemmT) * 1e6), min(denseT), denseFlops / (min(denseT) * 1e6),
+                min(moeT), moeFlops / (min(moeT) * 1e6), fmt(sgemmT), fmt(denseT), fmt(moeT)));
+        md.append(String.format(Locale.ROOT, "%nRouting at init: usage relative perplexity %.3f, min/max load %.3f/%.3f "
+                + "(uniform %.4f).%n", usage.usageRelPerplexity(), usage.minLoad(), usage.maxLoad(), 1.0 / NE));
+
+        md.append("\n## σ-MoE profile (per fwd+bwd over " + reps + " probed reps; the fastest rep of each phase is the "
+                + "least disturbed by other load)\n\n| phase | median ms | fastest ms | share of fastest |\n|---|---|---|---|\n");
+        double[] phaseMed = new double[phases], phaseMin = new double[phases];
+        for (int p = 0; p < phases; p++) { phaseMed[p] = median(phaseMs[p]); phaseMin[p] = min(phaseMs[p]); }
+        double total = Arrays.stream(phaseMed).sum(), totalMin = Arrays.stream(phaseMin).sum();
+        for (MoeProfile.Phase p : MoeProfile.Phase.values()) {
+            int i = p.ordinal();
+            if (phaseMed[i] == 0) continue;
+            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.1f%% |%n", p.label, phaseMed[i], phaseMin[i],
+                    100.0 * phaseMin[i] / totalMin));
+        }
+        md.append(String.format(Locale.ROOT, "| **sum** | %.2f | %.2f | |%n", total, totalMin));
+
+        md.append(String.format(Locale.ROOT, "%n## Expert GEMM shapes in isolation (%d experts × %d rows, same buffers for every expert, fastest of %d)%n%n"
+                + "| GEMM | ms (all experts) | GFLOP/s | vs sgemm |%n|---|---|---|---|%n", NE, n * K / NE, reps));
+        for (String[] r : expertGemms(n * K / NE, reps)) {
+            double ms = Double.parseDouble(r[1]), gf = 2.0 * (n * K / NE) * D * G * NE / (ms * 1e6);
+            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.1f | %.2f |%n", r[0], ms, gf, gf / sgemmGflops));
+        }
+
+        md.append("\n## Activation memory (bytes held by the layer)\n\n| layer | cached between fwd and bwd | scratch |\n|---|---|---|\n");
+        md.append(String.format(Locale.ROOT, "| dense FFN | %s (H [N, d_ff], y, dx) | %s (dH [N, d_ff]) |%n",
+                mb(dense.cachedBytes()), mb(dense.scratchBytes())));
+        md.append(String.format(Locale.ROOT, "| σ-MoE FFN | %s (H [N·K, G], z, dz, y, dx, routing) | %s (dispatch [N·K, d]; X_e, dY_e [n_e, d], U_e, dU_e [n_e, G] for the largest bucket n_e; shareable by all layers) |%n",
+                mb(moe.cachedBytes()), mb(moe.workspace().bytes())));
+
+        System.out.print(md);
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+        Files.writeString(tmp, md, StandardCharsets.UTF_8);
+        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** y = ReLU(x W1ᵀ) W2ᵀ without biases, PyTorch layouts w1 [d_ff, d], w2 [d, d_ff] (the dense block's GEMMs). */
+    static final class DenseFfn {
+        final INDArray w1, w2, gw1, gw2, h, dh, y, dx;
+        final double[] ones;
+        INDArray x;
+
+        DenseFfn(int n) {
+            DataType f = DataType.FLOAT;
+            w1 = GradCheck.randn(Nd4j.create(f, DFF, D), 4, 0.017);
+            w2 = GradCheck.randn(Nd4j.create(f, D, DFF), 5, 0.0078);
+            gw1 = Nd4j.create(f, DFF, D);
+            gw2 = Nd4j.create(f, D, DFF);
+            h = Nd4j.create(f, n, DFF);
+            dh = Nd4j.create(f, n, DFF);
+            y = Nd4j.create(f, n, D);
+            dx = Nd4j.create(f, n, D);
+            ones = new double[n];
+            Arrays.fill(ones, 1.0);
+        }
+
+        INDArray forward(INDArray x) {
+            this.x = x;
+            Nd4j.gemm(x, w1, h, false, true, 1.0, 0.0);
+            RowOps.reluGate(h, null, null, 0, (int) h.size(0), DFF);
+            Nd4j.gemm(h, w2, y, false, true, 1.0, 0.0);
+            return y;
+        }
+
+        INDArray backward(INDArray dy) {
+            Nd4j.gemm(dy, h, gw2, true, false, 1.0, 1.0);  // dW2 += dyᵀ H
+            Nd4j.gemm(dy, w2, dh, false, false, 1.0, 0.0); // dH = dy W2
+            RowOps.gateBackward(dh, h, ones, null, 0, (int) h.size(0), DFF); // dA = dH ⊙ 1[H > 0]
+            Nd4j.gemm(dh, x, gw1, true, false, 1.0, 1.0);  // dW1 += dAᵀ x
+            Nd4j.gemm(dh, w1, dx, false, false, 1.0, 0.0); // dx = dA W1
+            return dx;
+        }
+
+        long cachedBytes() { return 4L * (h.length() + y.length() + dx.length()); }
+
+        long scratchBytes() { return 4L * dh.length(); }
+    }
+
+    /** Each of the six per-expert GEMMs, run for all N_E experts, timed in isolation: [label, fastest ms]. */
+    static String[][] expertGemms(int rows, int reps) {
+        DataType f = DataType.FLOAT;
+        INDArray xe = GradCheck.randn(Nd4j.create(f, rows, D), 9, 1), ye = GradCheck.randn(Nd4j.create(f, rows, D), 10, 1);
+        INDArray he = GradCheck.randn(Nd4j.create(f, rows, G), 11, 1);
+        INDArray w1 = GradCheck.randn(Nd4j.create(f, D, G), 12, 0.02), w2 = GradCheck.randn(Nd4j.create(f, G, D), 13, 0.02);
+        INDArray g1 = Nd4j.create(f, D, G), g2 = Nd4j.create(f, G, D);
+        Object[][] cases = {
+                {"fwd H = X·W1[e] NN [" + rows + "×412]×[412×128]", (Runnable) () -> Nd4j.gemm(xe, w1, he, false, false, 1.0, 0.0)},
+                {"fwd Y = U·W2[e] NN [" + rows + "×128]×[128×412]", (Runnable) () -> Nd4j.gemm(he, w2, ye, false, false, 1.0, 0.0)},
+                {"bwd dW2 += Uᵀ·dY TN β=1", (Runnable) () -> Nd4j.gemm(he, ye, g2, true, false, 1.0, 1.0)},
+                {"bwd dU = dY·W2ᵀ NT", (Runnable) () -> Nd4j.gemm(ye, w2, he, false, true, 1.0, 0.0)},
+                {"bwd dW1 += Xᵀ·dA TN β=1", (Runnable) () -> Nd4j.gemm(xe, he, g1, true, false, 1.0, 1.0)},
+                {"bwd dX = dA·W1ᵀ NT", (Runnable) () -> Nd4j.gemm(he, w1, ye, false, true, 1.0, 0.0)},
+        };
+        String[][] out = new String[cases.length][];
+        for (int c = 0; c < cases.length; c++) {
+            Runnable one = (Runnable) cases[c][1];
+            Runnable all = () -> { for (int e = 0; e < NE; e++) one.run(); };
+            all.run();
+            double[] t = new double[reps];
+            for (int i = 0; i < reps; i++) t[i] = time(all);
+            out[c] = new String[] {(String) cases[c][0], Double.toString(min(t))};
+        }
+        return out;
+    }
+
+    static double time(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    static double min(double[] t) { return Arrays.stream(t).min().orElse(Double.NaN); }
+
+    static double median(double[] t) {
+        double[] s = t.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static String row(String what, double ms, double gflops, double vsSgemm, double vsDense) {
+        return String.format(Locale.ROOT, "| %s | %.2f | %.1f | %.2f | %s |%n", what, ms, gflops, vsSgemm,
+                Double.isNaN(vsDense) ? "" : String.format(Locale.ROOT, "%.3f", vsDense));
+    }
+
+    private static String fmt(double[] t) {
+        StringBuilder s = new StringBuilder();
+        for (double v : t) s.append(s.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.1f", v));
+        return s.toString();
+    }
+
+    private static String mb(long bytes) { return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6); }
+}
