@@ -86,8 +86,15 @@ sigmoe_run() {
   flags=$(cat "$SIGMOE_ROOT/target/jvm-flags.txt")
   local jar; jar=$(ls "$SIGMOE_ROOT"/target/*-app.jar 2>/dev/null | head -1)
   [[ -n $jar ]] || { echo "sigmoe: no target/*-app.jar after the build" >&2; return 1; }
+  # --conf KEY=VALUE arguments also go to spark-submit itself (launch-time settings such as executor memory)
+  local confs=() prev=""
+  for a in "$@"; do
+    [[ $prev == --conf ]] && confs+=(--conf "$a")
+    [[ $a == --conf=* ]] && confs+=(--conf "${a#--conf=}")
+    prev=$a
+  done
   # shellcheck disable=SC2086
-  "$SPARK_HOME/bin/spark-submit" --master "$master" --class sigmoe.cli.Main \
+  "$SPARK_HOME/bin/spark-submit" --master "$master" --class sigmoe.cli.Main "${confs[@]}" \
     --driver-java-options "$flags" --conf "spark.executor.extraJavaOptions=$flags" \
     --conf "spark.executorEnv.OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}" ${SIGMOE_SUBMIT_OPTS:-} \
     "$jar" "$@"

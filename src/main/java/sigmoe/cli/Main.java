@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
  * Errors are one paragraph on stderr without a stack trace; unexpected exceptions (bugs) keep theirs.
  */
 @Command(name = "sigmoe", mixinStandardHelpOptions = true, version = "sigmoe 0.1.0",
-        description = "Sparse sigma-MoE Transformer-XL language models on Apache Spark.",
+        description = {"Sparse sigma-MoE Transformer-XL language models on Apache Spark.",
+                "Every subcommand also takes --conf spark.KEY=VALUE (repeatable), passed to Spark as spark-submit does."},
         subcommands = {PrepareCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class,
                 ReportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
@@ -34,6 +35,25 @@ public final class Main implements Runnable {
 
     /** Runs a command line with the given output streams; returns the exit code (for tests and embedding). */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        java.util.List<String> rest = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            // --conf KEY=VALUE (any subcommand, repeatable): a Spark setting, as spark-submit takes it. SparkConf reads
+            // spark.* system properties, so the setting reaches every context the command starts.
+            if (args[i].equals("--conf") || args[i].startsWith("--conf=")) {
+                String kv = args[i].equals("--conf") ? (i + 1 < args.length ? args[++i] : "") : args[i].substring(7);
+                int eq = kv.indexOf('=');
+                if (eq <= 0 || !kv.startsWith("spark.")) {
+                    err.println("sigmoe: --conf needs KEY=VALUE with a spark.* key, e.g. --conf spark.executor.memory=8g (got '"
+                            + kv + "') (see 'sigmoe --help')");
+                    err.flush();
+                    return EXIT_USAGE;
+                }
+                System.setProperty(kv.substring(0, eq), kv.substring(eq + 1));
+            } else {
+                rest.add(args[i]);
+            }
+        }
+        args = rest.toArray(new String[0]);
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);

@@ -111,7 +111,7 @@ class RunConfigTest {
                 "model.d_ff must equal n_experts * expert_size = 2048 for sigma_moe (got 2053)", "model.d_ff=null");
         contains(error(() -> RunConfig.load(List.of("tiny-dense"), List.of("model.d_ff=null"))), "model.d_ff is not set", "dense FFN");
         contains(error(() -> RunConfig.parse("", List.of())), "train.data is not set");
-        contains(error(() -> RunConfig.load(List.of("tiny-moe"), List.of("train.warmup=301"))), "train.warmup must be in [0, steps=300] (got 301)");
+        contains(error(() -> RunConfig.load(List.of("tiny-moe"), List.of("train.steps=300", "train.warmup=301"))), "train.warmup must be in [0, steps=300] (got 301)");
     }
 
     @Test

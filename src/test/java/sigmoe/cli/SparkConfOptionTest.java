@@ -1,0 +1,31 @@
+package sigmoe.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+class SparkConfOptionTest {
+    @Test
+    void confPairsBecomeSparkSettingsForAnySubcommand() {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int rc = Main.execute(new PrintWriter(out), new PrintWriter(err), "--conf", "spark.sigmoe.test.a=1",
+                "train", "--help", "--conf=spark.sigmoe.test.b=x=y");
+        assertEquals(0, rc, err.toString());
+        assertEquals("1", System.getProperty("spark.sigmoe.test.a"));
+        assertEquals("x=y", System.getProperty("spark.sigmoe.test.b"));
+        assertEquals("1", SparkContexts.conf("local[1]", "t").get("spark.sigmoe.test.a"));
+    }
+
+    @Test
+    void aMalformedConfIsAUsageError() {
+        for (String bad : new String[] {"executor.memory=8g", "spark.x", "=3"}) {
+            StringWriter out = new StringWriter(), err = new StringWriter();
+            assertEquals(2, Main.execute(new PrintWriter(out), new PrintWriter(err), "train", "--conf", bad));
+            assertTrue(err.toString().contains("--conf needs KEY=VALUE"), err.toString());
+            assertEquals(1, err.toString().strip().split("\n").length, err.toString());
+        }
+    }
+}
