@@ -38,10 +38,10 @@ ROWS=(
   "dense-flop-equal|tiny-dense-flop-equal|-|dense with d_ff = K·G = 64 (FLOP-equal to σ-MoE)"
   "softmax-no-renorm|tiny-softmax-no-renorm|12.05|softmax before top-K"
   "softmax-renorm|tiny-softmax-renorm|11.89|softmax after top-K (code regulariser)"
-  "standard-dropout|tiny-standard-dropout|12.01|dropout on s·ReLU(xW1)"
+  "standard-dropout|tiny-standard-dropout|12.01|dropout 0.1 on s·ReLU(xW1)"
   "standard-init|tiny-standard-init|11.80|W2 std from G"
   "no-reg|tiny-no-reg|11.83|γ = 0, δ = 0"
-  "switch|tiny-switch|12.27|Switch, 2×128, K 1 (N_E/4 experts of 4G)"
+  "switch|tiny-switch|12.27|Switch, 4×64, K 1 (K·G units per expert), dropout 0.1 in the experts"
   "s-base|tiny-s-base|13.01|S-BASE 8×32, K 2"
   "dense-topk|tiny-dense-topk|11.74|dense top-64 activation (Tab. 1, K 128 of 2053 row)"
 )

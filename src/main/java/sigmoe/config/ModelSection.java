@@ -35,7 +35,7 @@ final class ModelSection {
         double dropout = s.getDouble("dropout");
         boolean w2Init = s.getBoolean("w2_init_from_expert_size");
         FfnOptions opts = new FfnOptions(s.isNull("topk_activation") ? 0 : s.getInt("topk_activation"),
-                s.getBoolean("moe_score_dropout"), s.getBoolean("moe_reg_as_code"), s.getDouble("moe_init_scale"),
+                s.getDouble("moe_score_dropout"), s.getBoolean("moe_reg_as_code"), s.getDouble("moe_init_scale"),
                 s.getBoolean("moe_norm_sel_init"), s.getInt("sinkhorn_iters"));
         if (!ffn.moe) {
             if (s.isNull("d_ff"))

@@ -90,7 +90,7 @@ public final class CheckpointConfig {
         FfnOptions d = FfnOptions.DEFAULT;
         return new FfnOptions(
                 o.hasNonNull("topk_activation") ? intKey(o, "topk_activation", source) : d.topkActivation(),
-                o.hasNonNull("moe_score_dropout") ? boolKey(o, "moe_score_dropout", source) : d.scoreDropout(),
+                doubleKey(o, "moe_score_dropout", source, d.scoreDropout()),
                 o.hasNonNull("moe_reg_as_code") ? boolKey(o, "moe_reg_as_code", source) : d.regAsCode(),
                 doubleKey(o, "moe_init_scale", source, d.initScale()),
                 o.hasNonNull("moe_norm_sel_init") ? boolKey(o, "moe_norm_sel_init", source) : d.normSelInit(),

@@ -22,7 +22,7 @@ public final class FeedForwards {
             SigmaMoeFfn moe = new SigmaMoeFfn(ps, prefix, cfg.dModel(), cfg.nExperts(), cfg.expertSize(), cfg.topK(),
                     cfg.expertDropout(), cfg.entropyReg());
             moe.setSelection(selection(cfg.ffn(), o));
-            if (o.scoreDropout()) moe.setScoreDropout(cfg.dropout());
+            moe.setScoreDropout(o.scoreDropout());
             return new SigmaMoe(moe, cfg.w2InitFromExpertSize(), o.initScale(), o.normSelInit());
         }
         return switch (cfg.ffn()) {

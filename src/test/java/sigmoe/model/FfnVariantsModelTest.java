@@ -20,7 +20,7 @@ class FfnVariantsModelTest {
     static final int B = 2, T = 4, V = 11;
 
     static ModelConfig cfg(FfnKind k) {
-        FfnOptions o = new FfnOptions(k == FfnKind.DENSE_TOPK ? 5 : 0, false, true, 1.0, true, 3);
+        FfnOptions o = new FfnOptions(k == FfnKind.DENSE_TOPK ? 5 : 0, 0.0, true, 1.0, true, 3);
         if (k.moe) return ModelConfig.sigmaMoe(V, 8, 2, 2, 3, 4, 3, 2, 0.0, 0.0, 0.3).withOptions(o);
         return new ModelConfig(V, 8, 2, 2, 3, k, 12, 0, 0, 0, 1e-5, 0.0, 0, 0, false, o);
     }
@@ -88,7 +88,7 @@ class FfnVariantsModelTest {
     void confFilesSelectTheVariants() {
         RunConfig sw = RunConfig.load("wt-s-47m-switch-k1-g512");
         assertEquals(FfnKind.SWITCH, sw.model().ffn());
-        assertEquals(new FfnOptions(0, true, true, 0.1, false, 3), sw.model().options());
+        assertEquals(new FfnOptions(0, 0.1, true, 0.1, false, 3), sw.model().options());
         assertTrue(sw.model().w2InitFromExpertSize());
         long moe = ParamCount.paperCode(RunConfig.load("wt-s-47m-moe").model());
         for (String f : List.of("wt-s-47m-switch-k1-g512", "wt-s-47m-s-base-k1-g512", "wt-s-47m-moe-k8-g64", "wt-s-47m-softmax-renorm"))
