@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import sigmoe.model.FfnKind;
+import sigmoe.model.FfnOptions;
 import sigmoe.model.ModelConfig;
 
 /**
@@ -16,7 +17,8 @@ import sigmoe.model.ModelConfig;
 final class ModelSection {
     static final List<String> KEYS = List.of("vocab_size", "d_model", "n_layers", "n_heads", "head_dim", "ffn", "d_ff",
             "n_experts", "expert_size", "top_k", "layer_norm_eps", "dropout", "expert_dropout", "entropy_reg",
-            "w2_init_from_expert_size");
+            "w2_init_from_expert_size", "topk_activation", "moe_score_dropout", "moe_reg_as_code", "moe_init_scale",
+            "moe_norm_sel_init", "sinkhorn_iters");
 
     private ModelSection() {}
 
@@ -32,16 +34,21 @@ final class ModelSection {
         double eps = s.getDouble("layer_norm_eps");
         double dropout = s.getDouble("dropout");
         boolean w2Init = s.getBoolean("w2_init_from_expert_size");
-        if (ffn == FfnKind.DENSE) {
+        FfnOptions opts = new FfnOptions(s.isNull("topk_activation") ? 0 : s.getInt("topk_activation"),
+                s.getDouble("moe_score_dropout"), s.getBoolean("moe_reg_as_code"), s.getDouble("moe_init_scale"),
+                s.getBoolean("moe_norm_sel_init"), s.getInt("sinkhorn_iters"));
+        if (!ffn.moe) {
             if (s.isNull("d_ff"))
                 throw new ConfigException("model.d_ff is not set; a dense FFN needs its hidden size (e.g. model.d_ff=2053)");
-            return new ModelConfig(vocab, d, layers, heads, headDim, ffn, s.getInt("d_ff"), 0, 0, 0, eps, dropout, 0, 0, w2Init);
+            if (ffn == FfnKind.DENSE_TOPK && s.isNull("topk_activation"))
+                throw new ConfigException("model.topk_activation is not set; ffn = dense_topk needs K, the ReLU units kept per token (e.g. model.topk_activation=128)");
+            return new ModelConfig(vocab, d, layers, heads, headDim, ffn, s.getInt("d_ff"), 0, 0, 0, eps, dropout, 0, 0, w2Init, opts);
         }
         int ne = s.getInt("n_experts");
         int g = s.getInt("expert_size");
         int dff = s.isNull("d_ff") ? (int) Math.min(Integer.MAX_VALUE, (long) ne * g) : s.getInt("d_ff");
         return new ModelConfig(vocab, d, layers, heads, headDim, ffn, dff, ne, g, s.getInt("top_k"), eps, dropout,
-                s.getDouble("expert_dropout"), s.getDouble("entropy_reg"), w2Init);
+                s.getDouble("expert_dropout"), s.getDouble("entropy_reg"), w2Init, opts);
     }
 
     /** Constraint violations, prefixed with the section; vocab_size 0 means "from the corpus" and is allowed. */
@@ -70,6 +77,13 @@ final class ModelSection {
         m.put("expert_dropout", c.expertDropout());
         m.put("entropy_reg", c.entropyReg());
         m.put("w2_init_from_expert_size", c.w2InitFromExpertSize());
+        FfnOptions o = c.options();
+        m.put("topk_activation", o.topkActivation() == 0 ? null : o.topkActivation());
+        m.put("moe_score_dropout", o.scoreDropout());
+        m.put("moe_reg_as_code", o.regAsCode());
+        m.put("moe_init_scale", o.initScale());
+        m.put("moe_norm_sel_init", o.normSelInit());
+        m.put("sinkhorn_iters", o.sinkhornIters());
         return m;
     }
 }

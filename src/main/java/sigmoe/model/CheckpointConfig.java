@@ -16,6 +16,8 @@ public final class CheckpointConfig {
             "ffn", "d_ff", "n_experts", "expert_size", "top_k", "layer_norm_eps");
     /** Training knobs stored after the architecture; optional when reading. */
     public static final List<String> KNOB_KEYS = List.of("dropout", "expert_dropout", "entropy_reg", "w2_init_from_expert_size");
+    /** The baselines' knobs ({@link FfnOptions#KEYS}): written after the knobs only when not all default; optional. */
+    public static final List<String> OPTION_KEYS = FfnOptions.KEYS;
 
     private CheckpointConfig() {}
 
@@ -36,6 +38,15 @@ public final class CheckpointConfig {
         o.put("expert_dropout", c.expertDropout());
         o.put("entropy_reg", c.entropyReg());
         o.put("w2_init_from_expert_size", c.w2InitFromExpertSize());
+        FfnOptions f = c.options();
+        if (!f.isDefault()) { // written only when set, so σ-MoE / dense checkpoints keep their exact metadata
+            o.put("topk_activation", f.topkActivation());
+            o.put("moe_score_dropout", f.scoreDropout());
+            o.put("moe_reg_as_code", f.regAsCode());
+            o.put("moe_init_scale", f.initScale());
+            o.put("moe_norm_sel_init", f.normSelInit());
+            o.put("sinkhorn_iters", f.sinkhornIters());
+        }
         try {
             return Safetensors.JSON.writeValueAsString(o);
         } catch (JsonProcessingException e) {
@@ -66,11 +77,24 @@ public final class CheckpointConfig {
                 intKey(o, "n_experts", source), intKey(o, "expert_size", source), intKey(o, "top_k", source),
                 doubleKey(o, "layer_norm_eps", source, null),
                 doubleKey(o, "dropout", source, 0.0), doubleKey(o, "expert_dropout", source, 0.0),
-                doubleKey(o, "entropy_reg", source, 0.0), boolKey(o, "w2_init_from_expert_size", source));
+                doubleKey(o, "entropy_reg", source, 0.0), boolKey(o, "w2_init_from_expert_size", source),
+                options(o, source));
         List<String> problems = c.problems();
         if (!problems.isEmpty())
             throw new SafetensorsException(source + ": __metadata__.config describes an invalid model: " + String.join("; ", problems));
         return c;
+    }
+
+    /** The variant knobs; each absent key takes its {@link FfnOptions#DEFAULT} value. */
+    private static FfnOptions options(JsonNode o, String source) throws SafetensorsException {
+        FfnOptions d = FfnOptions.DEFAULT;
+        return new FfnOptions(
+                o.hasNonNull("topk_activation") ? intKey(o, "topk_activation", source) : d.topkActivation(),
+                doubleKey(o, "moe_score_dropout", source, d.scoreDropout()),
+                o.hasNonNull("moe_reg_as_code") ? boolKey(o, "moe_reg_as_code", source) : d.regAsCode(),
+                doubleKey(o, "moe_init_scale", source, d.initScale()),
+                o.hasNonNull("moe_norm_sel_init") ? boolKey(o, "moe_norm_sel_init", source) : d.normSelInit(),
+                o.hasNonNull("sinkhorn_iters") ? intKey(o, "sinkhorn_iters", source) : d.sinkhornIters());
     }
 
     private static JsonNode required(JsonNode o, String key, String source) throws SafetensorsException {

@@ -14,6 +14,9 @@ public interface FeedForward {
     /** The paper's initialisation of this block. */
     void initialise(Rng rng, int nLayers);
 
+    /** Rows per sequence (T) of the next forward's input, whose rows are ordered b·T + t; S-BASE needs it. */
+    default void setSequenceLength(int seqLen) {}
+
     /** The γ-weighted regularisation loss of the last training forward (0 when the variant has none). */
     double regLoss();
 }

@@ -80,19 +80,21 @@ public final class ParamCount {
 
     /**
      * Forward FLOPs of one token through one FFN block (2 per multiply-add, biases and ReLU ignored).
-     * Dense: {@code 4·d·d_ff}. σ-MoE: the K selected experts {@code 4·d·G·K} plus the selection {@code 2·d·N_E}.
+     * Dense: {@code 4·d·d_ff}; dense_topk {@code 2·d·d_ff + 2·d·K} (W1 full, W2 on the K kept units). σ-MoE: the K selected experts {@code 4·d·G·K} plus the selection {@code 2·d·N_E}.
      */
     public static long ffnFlopsPerToken(ModelConfig c) {
         long d = c.dModel();
         if (c.isMoe()) return 4L * d * c.expertSize() * c.topK() + 2L * d * c.nExperts();
+        if (c.ffn() == FfnKind.DENSE_TOPK) return 2L * d * c.dFf() + 2L * d * c.options().topkActivation();
         return 4L * d * c.dFf();
     }
 
     /**
      * The paper's "% FLOPs" of the FFN relative to a dense FFN of width N_E·G (Tab. 3/7): {@code K/N_E} for σ-MoE,
-     * excluding the selection projection; 1 for dense.
+     * excluding the selection projection; 1 for dense; (d_ff + K)/(2·d_ff) for dense_topk (only W2 is sparse).
      */
     public static double ffnFlopFraction(ModelConfig c) {
+        if (c.ffn() == FfnKind.DENSE_TOPK) return (c.dFf() + (double) c.options().topkActivation()) / (2.0 * c.dFf());
         return c.isMoe() ? (double) c.topK() / c.nExperts() : 1.0;
     }
 

@@ -70,6 +70,7 @@ final class XlBlock {
         INDArray a = dropAttn.forward(attn.forward(norm1.forward(src), batch, mem, seg), training, rng);
         INDArray r1 = h1.rows(batch * seg);
         Kernels.add(h, a, r1);
+        ffn.setSequenceLength(seg); // rows are b·seg + t (S-BASE balances each sequence's positions)
         INDArray f = dropFfn.forward(ffn.forward(norm2.forward(r1), training, rng), training, rng);
         INDArray y = out.rows(batch * seg);
         Kernels.add(r1, f, y);

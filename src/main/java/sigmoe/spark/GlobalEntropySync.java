@@ -23,8 +23,10 @@ final class GlobalEntropySync implements Replica.BeforeBackward {
     public double exchange(TransformerXL model, TransformerXL.Loss local) {
         List<EntropyReg> regs = new ArrayList<>();
         List<Double> gammas = new ArrayList<>();
+        double ownRegs = 0; // layers whose selection rule has its own regulariser (Switch, ...) stay local
         for (var f : model.ffns())
             if (f instanceof sigmoe.model.FeedForwards.SigmaMoe m && m.moe().entropyReg > 0) {
+                if (!m.moe().entropyActive()) { ownRegs += f.regLoss(); continue; }
                 regs.add(m.moe().entropy());
                 gammas.add(m.moe().entropyReg);
             }
@@ -37,7 +39,7 @@ final class GlobalEntropySync implements Replica.BeforeBackward {
         double tokens = all[0];
         double[][] sums = new double[regs.size()][ne];
         for (int l = 0; l < regs.size(); l++) System.arraycopy(all, 1 + l * ne, sums[l], 0, ne);
-        double reg = 0;
+        double reg = ownRegs;
         for (int l = 0; l < regs.size(); l++) {
             double[] logP = EntropyReg.logMean(sums[l], tokens);
             regs.get(l).setGlobal(logP, regs.get(l).tokens());

@@ -20,13 +20,22 @@ final class MoeInit {
     private MoeInit() {}
 
     static void initialise(SigmaMoeFfn l, Rng rng, int nLayers, boolean w2FromExpertSize) {
+        initialise(l, rng, nLayers, w2FromExpertSize, 1.0, true);
+    }
+
+    /**
+     * With the Switch baseline's knobs (paper.md §2.3(d)): every std × √initScale ([M] moe.init_scale, 0.1 for
+     * Switch) and, when {@code normSelRows} is false, W3 left as drawn (moe.norm_expert_sel_init = 0).
+     */
+    static void initialise(SigmaMoeFfn l, Rng rng, int nLayers, boolean w2FromExpertSize, double initScale, boolean normSelRows) {
         if (nLayers < 1) throw new IllegalArgumentException("n_layers must be >= 1 for the init scale, got " + nLayers);
-        double scale = Math.sqrt(2.0 / nLayers);
+        if (!(initScale > 0)) throw new IllegalArgumentException("MoE init scale must be > 0, got " + initScale);
+        double scale = Math.sqrt(2.0 / nLayers) * Math.sqrt(initScale);
         normal(l.keys.value(), rng, scale / Math.sqrt(l.dModel));
         normal(l.values.value(), rng, scale / Math.sqrt(w2FromExpertSize ? l.expertSize : (double) l.nExperts * l.expertSize));
         INDArray w3 = l.expertSel.value();
         normal(w3, rng, scale / Math.sqrt(l.dModel));
-        renormRowsKeepStd(w3, l.nExperts, l.dModel);
+        if (normSelRows) renormRowsKeepStd(w3, l.nExperts, l.dModel);
     }
 
     static void normal(INDArray a, Rng rng, double std) {

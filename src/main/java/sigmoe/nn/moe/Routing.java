@@ -45,6 +45,11 @@ final class Routing {
      * With {@code unitGate} every gate is 1 (test switch: the layer then equals a plain FFN when N_E = K = 1).
      */
     void select(Mem z, int n, double dropProb, Rng rng, boolean unitGate) {
+        select(z, n, dropProb, rng, unitGate, null, true);
+    }
+
+    /** As above, with the scores → top-K → gates step delegated to {@code custom} when it is not null. */
+    void select(Mem z, int n, double dropProb, Rng rng, boolean unitGate, Selection custom, boolean training) {
         this.n = n;
         int nk = n * topK;
         if (sel.length < nk) {
@@ -61,7 +66,8 @@ final class Routing {
             if (dropped.length < n * nExperts) dropped = new boolean[n * nExperts];
             for (int i = 0; i < n * nExperts; i++) dropped[i] = rng.nextFloat() < dropProb;
         }
-        Par.forRange(n, 2048, (lo, hi) -> {
+        if (custom != null) custom.select(z, n, nExperts, topK, drop ? dropped : null, training, sel, gate);
+        else Par.forRange(n, 2048, (lo, hi) -> {
             for (int t = lo; t < hi; t++) selectToken(z, t, drop, unitGate);
         });
         java.util.Arrays.fill(cursor, 0);

@@ -48,6 +48,12 @@ public final class SigmaMoeFfn {
     private ExpertStats stats;
     private boolean collectStats;
     MoeProfile profile; // benchmark switch: per-phase wall time, null = off
+    private Selection selection;  // null = σ-MoE's sigmoid top-K; otherwise an ablation/baseline rule (paper.md §2.3)
+    private boolean selRegActive;
+    private double selReg;
+    private double[] dgateSlot = new double[0];
+    private double scoreDropout;  // "standard dropout" ablation: dropout p on s·ReLU(x W1) (paper.md §1.2)
+    private boolean scoreDropActive;
     boolean unitGate; // test switch: every gate = 1 and no gradient to the selection (N_E = K = 1 is then a plain FFN)
 
     private INDArray x, z, h; // cached by forward for backward
@@ -94,6 +100,33 @@ public final class SigmaMoeFfn {
         MoeInit.initialise(this, rng, nLayers, w2FromExpertSize);
     }
 
+    /** As above with the Switch baseline's knobs: std × √initScale, W3 rows renormalised only if {@code normSelRows}. */
+    public void initialise(Rng rng, int nLayers, boolean w2FromExpertSize, double initScale, boolean normSelRows) {
+        MoeInit.initialise(this, rng, nLayers, w2FromExpertSize, initScale, normSelRows);
+    }
+
+    /** Replaces the sigmoid top-K by another selection rule (null restores σ-MoE's). */
+    public void setSelection(Selection s) {
+        if (s != null && unitGate) throw new IllegalStateException("unit-gate test switch and a custom selection do not mix");
+        selection = s;
+    }
+
+    public Selection selection() { return selection; }
+
+    /** Rows per sequence of the next inputs (rows ordered b·T + t), for rules that need [B, T] (S-BASE). */
+    public void setSequenceLength(int seqLen) {
+        if (selection != null) selection.setSequenceLength(seqLen);
+    }
+
+    /**
+     * The "standard dropout" ablation ([M] kvmem.dropout = score): in training, inverted dropout with probability p
+     * on the gated hidden units u = s·ReLU(x W1) of the selected experts. 0 (the default) turns it off.
+     */
+    public void setScoreDropout(double p) {
+        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("score dropout must be in [0, 1), got " + p);
+        scoreDropout = p;
+    }
+
     /**
      * y [N, d] for x [N, d]. In training, expert dropout draws from {@code rng} (may be null when δ = 0 or in eval)
      * and the entropy regulariser is evaluated.
@@ -108,6 +141,8 @@ public final class SigmaMoeFfn {
             throw new IllegalArgumentException("σ-MoE input is " + x.dataType() + " but the parameters are " + dt);
         boolean drop = training && expertDropout > 0;
         if (drop && rng == null) throw new IllegalArgumentException("training with expert dropout needs an Rng");
+        scoreDropActive = training && scoreDropout > 0;
+        if (scoreDropActive && rng == null) throw new IllegalArgumentException("training with score dropout needs an Rng");
         int n = Math.toIntExact(x.size(0));
         if (n < 1) throw new IllegalArgumentException("σ-MoE input has no rows");
         Mem.of(x); // rejects views that are not contiguous c-order rows (the row kernels address rows by stride d)
@@ -119,9 +154,12 @@ public final class SigmaMoeFfn {
         Nd4j.gemm(x, expertSel.value(), z, false, true, 1.0, 0.0);
         if (pr != null) pr.lap(MoeProfile.Phase.ROUTER_GEMM);
         Mem zm = Mem.of(z);
-        routing.select(zm, n, drop ? expertDropout : 0, rng, unitGate);
+        routing.select(zm, n, drop ? expertDropout : 0, rng, unitGate, selection, training);
         if (pr != null) pr.lap(MoeProfile.Phase.SELECT);
-        if (training && entropyReg > 0) entropy.forward(zm, n); else entropy.off();
+        if (training && entropyReg > 0 && (selection == null || selection.usesEntropyReg())) entropy.forward(zm, n);
+        else entropy.off();
+        selRegActive = training && entropyReg > 0 && selection != null;
+        selReg = selRegActive ? selection.regForward(zm, n, nExperts, topK, routing.sel, routing.gate) : 0;
         if (pr != null) pr.lap(MoeProfile.Phase.ENTROPY);
 
         int rows = routing.rows, maxRows = routing.maxCount();
@@ -139,6 +177,7 @@ public final class SigmaMoeFfn {
             Nd4j.gemm(xe, w1[e], he, false, false, 1.0, 0.0);            // A = X_e W1[e]
             if (pr != null) pr.lap(MoeProfile.Phase.EXPERT_GEMM);
             RowOps.reluGate(he, ue, routing.rowGate, r0, cnt, expertSize); // H = ReLU(A) (kept), U = g·H
+            if (scoreDropActive) dropScores(he, ue, cnt, rng); // H ← H⊙mask/(1-p), so U, dW2 and dgate see it
             if (pr != null) pr.lap(MoeProfile.Phase.RELU_GATE);
             Nd4j.gemm(ue, w2[e], MoeWorkspace.rows(disp, r0, r0 + cnt), false, false, 1.0, 0.0); // Y_e = U W2[e]
             if (pr != null) pr.lap(MoeProfile.Phase.EXPERT_GEMM);
@@ -186,6 +225,7 @@ public final class SigmaMoeFfn {
             Nd4j.gemm(de, w2[e], due, false, true, 1.0, 0.0);      // dU = dY W2[e]ᵀ
             if (pr != null) pr.lap(MoeProfile.Phase.B_EXPERT_GEMM);
             RowOps.gateBackward(due, he, routing.rowGate, unitGate ? null : dgate, r0, cnt, expertSize); // dU → dA
+            if (scoreDropActive) due.muli(1.0 / (1.0 - scoreDropout)); // the mask's 1/(1-p) on the kept units' dA
             if (pr != null) pr.lap(MoeProfile.Phase.B_GATE);
             Nd4j.gemm(xe, due, gw1[e], true, false, 1.0, 1.0);     // dW1[e] += Xᵀ dA
             Nd4j.gemm(due, w1[e], MoeWorkspace.rows(disp, r0, r0 + cnt), false, true, 1.0, 0.0); // dX_e = dA W1[e]ᵀ
@@ -195,7 +235,14 @@ public final class SigmaMoeFfn {
         int nz = n * nExperts;
         if (dzJava.length < nz) dzJava = new double[nz];
         java.util.Arrays.fill(dzJava, 0, nz, 0.0);
-        if (!unitGate) {
+        if (selection != null) {
+            int nk = n * topK;
+            if (dgateSlot.length < nk) dgateSlot = new double[nk];
+            java.util.Arrays.fill(dgateSlot, 0, nk, 0.0);
+            for (int r = 0; r < rows; r++) dgateSlot[routing.rowSlot[r]] = dgate[r];
+            selection.gateBackward(n, nExperts, topK, routing.sel, routing.gate, dgateSlot, dzJava);
+            if (selRegActive) selection.addRegGradient(dzJava, entropyReg);
+        } else if (!unitGate) {
             for (int r = 0; r < rows; r++) {
                 int slot = routing.rowSlot[r];
                 double g = routing.gate[slot];
@@ -218,6 +265,15 @@ public final class SigmaMoeFfn {
 
     /** L = Σ_e p_e log p_e of the last training forward (unweighted; the model adds γ·Σ_layers L); 0 otherwise. */
     public double entropyLoss() { return entropy.loss(); }
+
+    /**
+     * The unweighted balancing loss of the last training forward: L of §1.3 plus the selection rule's own (e.g. the
+     * Switch loss); the model adds γ·this. Equals {@link #entropyLoss()} for σ-MoE.
+     */
+    public double regLoss() { return entropy.loss() + (selRegActive ? selReg : 0); }
+
+    /** Whether the entropy regulariser ran in the last forward (false in eval, for γ = 0, or for a rule with its own). */
+    public boolean entropyActive() { return entropy.active(); }
 
     /** The regulariser's statistics and override hooks for a distributed trainer (see {@link EntropyReg}). */
     public EntropyReg entropy() { return entropy; }
@@ -253,6 +309,18 @@ public final class SigmaMoeFfn {
 
     /** The scratch workspace (shareable between layers). */
     public MoeWorkspace workspace() { return ws; }
+
+    /** Inverted dropout on H (and U = g·H) of one expert's rows, drawn row-major from rng. */
+    private void dropScores(INDArray he, INDArray ue, int cnt, Rng rng) {
+        Mem hm = Mem.of(he), um = Mem.of(ue);
+        double keep = 1.0 / (1.0 - scoreDropout);
+        int len = cnt * expertSize;
+        for (int i = 0; i < len; i++) {
+            double m = rng.nextFloat() < scoreDropout ? 0 : keep;
+            hm.set(i, hm.get(i) * m);
+            um.set(i, um.get(i) * m);
+        }
+    }
 
     private void bindViews() {
         INDArray kv = keys.value();
