@@ -32,6 +32,12 @@ public record RunConfigView(boolean present, String description, List<KeyValue> 
             "model.expert_dropout", "model.entropy_reg", "train.entropy_reg_mode");
     static final String SIGMA_MOE = "sigma_moe";
 
+    /** Any mixture-of-experts FFN kind (σ-MoE and the paper's MoE baselines); unknown names count as dense. */
+    static boolean isMoe(String ffn) {
+        for (sigmoe.model.FfnKind k : sigmoe.model.FfnKind.values()) if (k.id.equals(ffn)) return k.moe;
+        return false;
+    }
+
     public record KeyValue(String key, String value) {}
 
     public static RunConfigView absent() {
@@ -52,7 +58,7 @@ public record RunConfigView(boolean present, String description, List<KeyValue> 
                     + " (the trainer writes it; was it edited by hand?)", e);
         }
         String description = stringAt(c, "description");
-        boolean moe = SIGMA_MOE.equals(stringAt(c, "model.ffn"));
+        boolean moe = isMoe(stringAt(c, "model.ffn"));
         List<KeyValue> kv = new ArrayList<>();
         for (String k : KEYS) {
             if (moe ? k.equals("model.d_ff") : MOE_ONLY.contains(k)) continue;
