@@ -1,5 +1,7 @@
 package sigmoe.train;
 
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import sigmoe.nn.Mem;
@@ -46,8 +48,9 @@ public final class Adam {
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
         double stepSize = lr / bc1;
-        Mem p = Mem.of(store.values()), g = Mem.of(store.grads()), mm = Mem.of(m), vv = Mem.of(v);
         int n = (int) store.size();
+        if (store.dtype() == DataType.FLOAT) { updateFloat(n, stepSize, bc2Sqrt); return; }
+        Mem p = Mem.of(store.values()), g = Mem.of(store.grads()), mm = Mem.of(m), vv = Mem.of(v);
         for (int i = 0; i < n; i++) {
             double gi = g.get(i);
             double mi = beta1 * mm.get(i) + (1 - beta1) * gi;
@@ -57,4 +60,26 @@ public final class Adam {
             p.set(i, p.get(i) - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps));
         }
     }
+
+    /**
+     * The FLOAT case of {@link #update}: the same double arithmetic in the same order (so the same bits), on the
+     * FloatBuffers directly instead of through Mem's virtual get/set, which cost ~4× more (docs/performance.md).
+     */
+    private void updateFloat(int n, double stepSize, double bc2Sqrt) {
+        FloatBuffer p = floats(store.values()), g = floats(store.grads()), mm = floats(m), vv = floats(v);
+        int po = off(store.values()), go = off(store.grads()), mo = off(m), vo = off(v);
+        double b1 = beta1, b2 = beta2, c1 = 1 - beta1, c2 = 1 - beta2, e = eps;
+        for (int i = 0; i < n; i++) {
+            double gi = g.get(go + i);
+            double mi = b1 * mm.get(mo + i) + c1 * gi;
+            double vi = b2 * vv.get(vo + i) + c2 * gi * gi;
+            mm.put(mo + i, (float) mi);
+            vv.put(vo + i, (float) vi);
+            p.put(po + i, (float) (p.get(po + i) - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + e)));
+        }
+    }
+
+    private static FloatBuffer floats(INDArray a) { return a.data().asNioFloat(); }
+
+    private static int off(INDArray a) { return Math.toIntExact(a.offset()); }
 }
