@@ -53,6 +53,15 @@ public final class StepTable {
             row(md, cols, k + " after ms (FLOAT path)", "kernel." + k + ".after.ms", "%.2f");
             row(md, cols, "**" + k + " speed-up**", "kernel." + k + ".speedup", "%.2f×");
         }
+        md.append(String.format(Locale.ROOT, "%n## Row-parallel Java loops (output softmax, attention softmax and its backward): 1 block → %s blocks, "
+                + "interleaved%n%n", p0.get("par.threads")));
+        md.append(head).append('\n').append(sep).append('\n');
+        row(md, cols, "output softmax [B·T, V] before ms (1 block)", "par.softmax.before.ms", "%.2f");
+        row(md, cols, "output softmax after ms", "par.softmax.after.ms", "%.2f");
+        row(md, cols, "**output softmax speed-up**", "par.softmax.speedup", "%.2f×");
+        row(md, cols, "σ-MoE step before ms (1 block)", "par.step.before.ms", "%.1f");
+        row(md, cols, "σ-MoE step after ms", "par.step.after.ms", "%.1f");
+        row(md, cols, "**σ-MoE step speed-up**", "par.step.speedup", "%.3f×");
         md.append(String.format(Locale.ROOT, "%n## σ-MoE FFN activation memory (one layer, N = %d tokens)%n%n"
                 + "| | bytes | σ-MoE ÷ dense |%n|---|---|---|%n", Long.parseLong(p0.getProperty("batch")) * Long.parseLong(p0.getProperty("segment"))));
         md.append(String.format(Locale.ROOT, "| dense FFN: H [N, d_ff], y, dx [N, d] (as bench/moe-bench.sh counts) | %s | %.3f |%n",

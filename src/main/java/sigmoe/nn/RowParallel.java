@@ -1,0 +1,43 @@
+package sigmoe.nn;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+
+/**
+ * Row-block parallelism for the Java loops between GEMMs (output softmax, attention softmax and its backward), on
+ * the common fork-join pool: the GEMMs use every core through OpenMP, so these phases should too. Every block
+ * writes disjoint rows and each row is computed by the same code whatever block it lands in, so the results are
+ * the same bits for any thread count and any timing (fixed partition, no cross-block reduction).
+ */
+public final class RowParallel {
+    private RowParallel() {}
+
+    private static volatile int threads =
+            Integer.getInteger("sigmoe.javaThreads", ForkJoinPool.getCommonPoolParallelism() + 1);
+
+    /** Blocks per loop (−Dsigmoe.javaThreads, default the common pool's parallelism + 1, the caller included). */
+    public static int threads() { return threads; }
+
+    /** Sets the number of blocks (1 = sequential); for benchmarks and the determinism tests. */
+    public static void setThreads(int n) {
+        if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        threads = n;
+    }
+
+    /** A loop body over items [lo, hi). */
+    public interface Range { void run(int lo, int hi); }
+
+    /** Runs body over [0, n) in at most {@link #threads()} contiguous blocks of at least {@code minBlock} items. */
+    public static void forRange(int n, int minBlock, Range body) {
+        int blocks = Math.min(threads, n / Math.max(1, minBlock));
+        if (blocks <= 1) { body.run(0, n); return; }
+        RecursiveAction[] tasks = new RecursiveAction[blocks];
+        for (int b = 0; b < blocks; b++) {
+            int lo = (int) ((long) n * b / blocks), hi = (int) ((long) n * (b + 1) / blocks);
+            tasks[b] = new RecursiveAction() {
+                @Override protected void compute() { body.run(lo, hi); }
+            };
+        }
+        RecursiveAction.invokeAll(tasks);
+    }
+}
