@@ -47,7 +47,7 @@ public final class Dropout {
             dx = new RowBuffer(dtype, width);
         }
         INDArray m = mask.rows(n);
-        if (m.dataType() == DataType.FLOAT) fillMaskFloat(m, rng); else fillMask(Mem.of(m), rng);
+        fillMask(Mem.of(m), rng);
         INDArray out = y.rows(n);
         Kernels.mul(x, m, out);
         return out;
@@ -61,20 +61,6 @@ public final class Dropout {
             m.set(i + 1, (((r >>> 8) & 0xFFFFFF) < threshold) ? 0 : keepScale);
         }
         if (i < len) m.set(i, ((rng.nextLong() >>> 40) < threshold) ? 0 : keepScale);
-    }
-
-    /** {@link #fillMask} on a FLOAT buffer directly: the same draws and values, without Mem's virtual set. */
-    private void fillMaskFloat(INDArray m, Rng rng) {
-        java.nio.FloatBuffer b = m.data().asNioFloat();
-        int o = Math.toIntExact(m.offset()), len = (int) m.length(), i = 0;
-        long th = threshold;
-        float keep = (float) keepScale;
-        for (; i + 1 < len; i += 2) {
-            long r = rng.nextLong();
-            b.put(o + i, ((r >>> 40) < th) ? 0f : keep);
-            b.put(o + i + 1, (((r >>> 8) & 0xFFFFFF) < th) ? 0f : keep);
-        }
-        if (i < len) b.put(o + i, ((rng.nextLong() >>> 40) < th) ? 0f : keep);
     }
 
     /** dx = dy ⊙ mask (dy itself when the forward was the identity). */

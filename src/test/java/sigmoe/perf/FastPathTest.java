@@ -50,18 +50,4 @@ class FastPathTest {
         s.grads().putScalar(17, Float.NaN);
         assertEquals(Double.NaN, GradClip.norm(s.grads()));
     }
-
-    @Test
-    void dropoutFloatMaskMatchesTheMemLoopAndLeavesTheRngInTheSameState() {
-        for (int width : new int[] {7, 256}) {
-            sigmoe.nn.Dropout d = new sigmoe.nn.Dropout(DataType.FLOAT, 0.1);
-            INDArray x = org.nd4j.linalg.factory.Nd4j.ones(DataType.FLOAT, 33, width);
-            sigmoe.nn.Rng a = new sigmoe.nn.Rng(5), b = new sigmoe.nn.Rng(5);
-            d.forward(x, true, a);
-            INDArray ref = org.nd4j.linalg.factory.Nd4j.create(DataType.FLOAT, 33, width);
-            Reference.dropoutMask(ref, 0.1, b);
-            assertArrayEquals(ref.reshape(-1).toFloatVector(), d.mask().dup().reshape(-1).toFloatVector(), "mask of width " + width);
-            assertEquals(b.state(), a.state());
-        }
-    }
 }

@@ -37,18 +37,4 @@ final class Reference {
         for (int i = 0; i < g.length; i++) { double x = g.get(i); s += x * x; }
         return Math.sqrt(s);
     }
-
-    /** Dropout's mask through Mem: two 24-bit uniforms per nextLong, 0 below round(p·2²⁴), else 1/(1 − p). */
-    static void dropoutMask(INDArray mask, double p, sigmoe.nn.Rng rng) {
-        Mem m = Mem.of(mask);
-        long threshold = Math.round(p * (1 << 24));
-        double keepScale = 1 / (1 - p);
-        int len = m.length, i = 0;
-        for (; i + 1 < len; i += 2) {
-            long r = rng.nextLong();
-            m.set(i, ((r >>> 40) < threshold) ? 0 : keepScale);
-            m.set(i + 1, (((r >>> 8) & 0xFFFFFF) < threshold) ? 0 : keepScale);
-        }
-        if (i < len) m.set(i, ((rng.nextLong() >>> 40) < threshold) ? 0 : keepScale);
-    }
 }

@@ -83,6 +83,8 @@ public final class StepBench {
         double sgGflops = 2.0 * SG_M * SG_K * SG_N / (sgMs * 1e6);
         r.put("sgemm.ms", f(sgMs));
         r.put("sgemm.gflops", f(sgGflops));
+        double sgMin = sg.stream().mapToDouble(x -> x).min().orElse(Double.NaN);
+        r.put("sgemm.min.gflops", f(2.0 * SG_M * SG_K * SG_N / (sgMin * 1e6)));
         for (Setup s : new Setup[] {dense, moe}) {
             List<Double> t = s == dense ? dt : mt;
             String k = s.key;
@@ -94,6 +96,8 @@ public final class StepBench {
             r.put(k + ".gflop_per_step", f(flops / 1e9));
             r.put(k + ".gflops", f(flops / (ms * 1e6)));
             r.put(k + ".vs_sgemm", f(flops / (ms * 1e6) / sgGflops));
+            double minMs = t.stream().mapToDouble(x -> x).min().orElse(Double.NaN);
+            r.put(k + ".vs_sgemm.fastest", f(flops / (minMs * 1e6) / (2.0 * SG_M * SG_K * SG_N / (sgMin * 1e6))));
             r.put(k + ".params", Long.toString(s.model.params.size()));
         }
         r.put("moe_over_dense.time", f(median(mt) / median(dt)));
@@ -192,7 +196,7 @@ public final class StepBench {
 
     /**
      * Before/after of the FLOAT fast paths, interleaved in this JVM: Adam and the gradient norm over a buffer of the
-     * σ-MoE model's parameter count, and the dropout mask + multiply of one [B·T, d] activation.
+     * σ-MoE model's parameter count.
      */
     static void kernels(Setup s, int reps, Map<String, String> r) {
         long size = s.model.params.size();
@@ -204,20 +208,15 @@ public final class StepBench {
         Adam adam = new Adam(st);
         INDArray m = Nd4j.create(DataType.FLOAT, size), v = Nd4j.create(DataType.FLOAT, size);
         long[] t = {0};
-        int n = (int) s.tokens(), d = s.mc.dModel();
-        sigmoe.nn.Dropout drop = new sigmoe.nn.Dropout(DataType.FLOAT, 0.1);
-        INDArray x = GradCheck.randn(Nd4j.create(DataType.FLOAT, n, d), 5, 1), mask = Nd4j.create(DataType.FLOAT, n, d),
-                y = Nd4j.create(DataType.FLOAT, n, d);
-        Rng rng = new Rng(3);
-        Runnable[] after = {() -> adam.update(1e-5), () -> GradClip.norm(st.grads()), () -> drop.forward(x, true, rng)};
-        Runnable[] before = {() -> Reference.adam(st, m, v, 1e-5, ++t[0]), () -> Reference.norm(st.grads()),
-                () -> { Reference.dropoutMask(mask, 0.1, rng); sigmoe.nn.Kernels.mul(x, mask, y); }};
-        String[] names = {"adam", "norm", "dropout"};
-        for (int w = 0; w < 3; w++) for (int k = 0; k < 3; k++) { before[k].run(); after[k].run(); }
-        double[][] tb = new double[3][reps], ta = new double[3][reps];
+        int n = (int) s.tokens();
+        Runnable[] after = {() -> adam.update(1e-5), () -> GradClip.norm(st.grads())};
+        Runnable[] before = {() -> Reference.adam(st, m, v, 1e-5, ++t[0]), () -> Reference.norm(st.grads())};
+        String[] names = {"adam", "norm"};
+        for (int w = 0; w < 3; w++) for (int k = 0; k < 2; k++) { before[k].run(); after[k].run(); }
+        double[][] tb = new double[2][reps], ta = new double[2][reps];
         for (int i = 0; i < reps; i++)
-            for (int k = 0; k < 3; k++) { tb[k][i] = time(before[k]); ta[k][i] = time(after[k]); }
-        for (int k = 0; k < 3; k++) {
+            for (int k = 0; k < 2; k++) { tb[k][i] = time(before[k]); ta[k][i] = time(after[k]); }
+        for (int k = 0; k < 2; k++) {
             r.put("kernel." + names[k] + ".before.ms", f(median(tb[k])));
             r.put("kernel." + names[k] + ".after.ms", f(median(ta[k])));
             r.put("kernel." + names[k] + ".speedup", f(median(tb[k]) / median(ta[k])));
