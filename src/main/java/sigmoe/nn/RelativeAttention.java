@@ -137,14 +137,10 @@ public final class RelativeAttention {
      * The key-j column of BD for query i is ρ = j + T−1−i because offset j−(M+i) = ρ−(L−1).
      */
     private void shiftMaskSoftmax() {
-        // (head, stream) blocks are independent: parallel over them, same bits for any split (RowParallel)
-        RowParallel.forRange(nHeads * nB, 1, (lo, hi) -> shiftMaskSoftmax(lo, hi, lo == 0 ? rowScratch : new double[nL]));
-    }
-
-    private void shiftMaskSoftmax(int hbLo, int hbHi, double[] x) {
         Mem a = att.mem(), p = bd.mem();
         double s = scaleUsed;
-        for (int hb = hbLo; hb < hbHi; hb++) {
+        double[] x = rowScratch;
+        for (int hb = 0; hb < nHeads * nB; hb++) {
             for (int i = 0; i < nT; i++) {
                 int row = (hb * nT + i) * nL;      // same element index in att and bd: both are [H, B, T, L]
                 int shift = nT - 1 - i;
@@ -222,12 +218,8 @@ public final class RelativeAttention {
      * shift into bd: dBD[i, ρ] = dS[i, ρ − (T−1−i)], zero for offsets more negative than key 0 (never read).
      */
     private void softmaxBackwardUnshift() {
-        RowParallel.forRange(nHeads * nB, 1, this::softmaxBackwardUnshift);
-    }
-
-    private void softmaxBackwardUnshift(int hbLo, int hbHi) {
         Mem a = att.mem(), g = dscore.mem(), p = bd.mem();
-        for (int hb = hbLo; hb < hbHi; hb++) {
+        for (int hb = 0; hb < nHeads * nB; hb++) {
             for (int i = 0; i < nT; i++) {
                 int row = (hb * nT + i) * nL;
                 int shift = nT - 1 - i;

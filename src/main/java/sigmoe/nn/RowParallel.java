@@ -4,10 +4,11 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 
 /**
- * Row-block parallelism for the Java loops between GEMMs (output softmax, attention softmax and its backward), on
- * the common fork-join pool: the GEMMs use every core through OpenMP, so these phases should too. Every block
- * writes disjoint rows and each row is computed by the same code whatever block it lands in, so the results are
- * the same bits for any thread count and any timing (fixed partition, no cross-block reduction).
+ * Block parallelism for compute-bound element-wise Java loops (Adam's update over the flat parameter buffers, 1.9×
+ * on 2 cores), on the common fork-join pool. Every block writes disjoint items and each item is computed by the same
+ * code whatever block it lands in, so the results are the same bits for any thread count and any timing (fixed
+ * partition, no cross-block reduction). Memory-bound loops (the output softmax) measured no gain on 2 cores
+ * (docs/performance.md), so they stay sequential.
  */
 public final class RowParallel {
     private RowParallel() {}

@@ -168,16 +168,10 @@ final class VecKernels {
         return p.mul(scale).blend(0f, underflow);
     }
 
-    /** Rows are independent: blocks of rows run in parallel (same bits for any split, {@link RowParallel}). */
     static void softmaxRows(INDArray a, double[] lse) {
         ByteBuffer b = buf(a);
-        int n = Kernels.rows(a), c = Kernels.cols(a), o = base(a);
-        RowParallel.forRange(n, Math.max(1, (1 << 16) / Math.max(1, c)), (lo, hi) -> softmaxRows(b, o, c, lse, lo, hi));
-    }
-
-    private static void softmaxRows(ByteBuffer b, int o, int c, double[] lse, int lo, int hi) {
-        int bound = S.loopBound(c);
-        for (int r = lo; r < hi; r++) {
+        int n = Kernels.rows(a), c = Kernels.cols(a), o = base(a), bound = S.loopBound(c);
+        for (int r = 0; r < n; r++) {
             int ro = o + 4 * r * c;
             float max = rowMax(b, ro, c, bound);
             FloatVector acc = FloatVector.zero(S);
@@ -199,13 +193,8 @@ final class VecKernels {
 
     static void logSoftmaxRows(INDArray a) {
         ByteBuffer b = buf(a);
-        int n = Kernels.rows(a), c = Kernels.cols(a), o = base(a);
-        RowParallel.forRange(n, Math.max(1, (1 << 16) / Math.max(1, c)), (lo, hi) -> logSoftmaxRows(b, o, c, lo, hi));
-    }
-
-    private static void logSoftmaxRows(ByteBuffer b, int o, int c, int lo, int hi) {
-        int bound = S.loopBound(c);
-        for (int r = lo; r < hi; r++) {
+        int n = Kernels.rows(a), c = Kernels.cols(a), o = base(a), bound = S.loopBound(c);
+        for (int r = 0; r < n; r++) {
             int ro = o + 4 * r * c;
             float max = rowMax(b, ro, c, bound);
             FloatVector acc = FloatVector.zero(S);

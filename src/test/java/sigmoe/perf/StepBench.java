@@ -208,7 +208,6 @@ public final class StepBench {
         Adam adam = new Adam(st);
         INDArray m = Nd4j.create(DataType.FLOAT, size), v = Nd4j.create(DataType.FLOAT, size);
         long[] t = {0};
-        int n = (int) s.tokens();
         Runnable[] after = {() -> adam.update(1e-5), () -> GradClip.norm(st.grads())};
         Runnable[] before = {() -> Reference.adam(st, m, v, 1e-5, ++t[0]), () -> Reference.norm(st.grads())};
         String[] names = {"adam", "norm"};
@@ -223,29 +222,6 @@ public final class StepBench {
         }
         r.put("kernel.params", Long.toString(size));
 
-        // row-parallel Java loops: the output softmax alone, and the whole σ-MoE step, 1 block vs the default
-        int saved = sigmoe.nn.RowParallel.threads();
-        INDArray z = GradCheck.randn(Nd4j.create(DataType.FLOAT, n, s.mc.vocabSize()), 6, 2), zw = z.dup();
-        double[] lse = new double[n];
-        Runnable soft = () -> { zw.assign(z); sigmoe.nn.Kernels.softmaxRowsInPlace(zw, lse); };
-        Runnable copy = () -> zw.assign(z);
-        double[] s1 = new double[reps], sp = new double[reps], cp = new double[reps], st1 = new double[reps], stp = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            cp[i] = time(copy);
-            sigmoe.nn.RowParallel.setThreads(1);
-            s1[i] = time(soft);
-            st1[i] = time(s::step);
-            sigmoe.nn.RowParallel.setThreads(saved);
-            sp[i] = time(soft);
-            stp[i] = time(s::step);
-        }
-        r.put("par.threads", Integer.toString(saved));
-        r.put("par.softmax.before.ms", f(median(s1) - median(cp)));
-        r.put("par.softmax.after.ms", f(median(sp) - median(cp)));
-        r.put("par.softmax.speedup", f((median(s1) - median(cp)) / (median(sp) - median(cp))));
-        r.put("par.step.before.ms", f(median(st1)));
-        r.put("par.step.after.ms", f(median(stp)));
-        r.put("par.step.speedup", f(median(st1) / median(stp)));
     }
 
     /** σ-MoE FFN cached activations vs the dense FFN's at the same N (per layer). */

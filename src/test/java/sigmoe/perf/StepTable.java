@@ -47,22 +47,13 @@ public final class StepTable {
             for (String ph : new String[] {"forward", "backward", "clip", "adam"})
                 row(md, cols, (k.equals("moe") ? "σ-MoE" : "dense") + " phase " + ph + " ms", k + ".phase." + ph + ".ms", "%.2f");
 
-        md.append(String.format(Locale.ROOT, "%n## Fast paths, before → after (interleaved in each JVM; Adam and the norm over %s parameters,)%n%n", p0.get("kernel.params")));
+        md.append(String.format(Locale.ROOT, "%n## Fast paths, before → after (interleaved in each JVM; Adam: FLOAT path in RowParallel blocks; norm: FLOAT path; Adam and the norm over %s parameters)%n%n", p0.get("kernel.params")));
         md.append(head).append('\n').append(sep).append('\n');
         for (String k : new String[] {"adam", "norm"}) {
             row(md, cols, k + " before ms (Mem loop)", "kernel." + k + ".before.ms", "%.2f");
             row(md, cols, k + " after ms (FLOAT path, row-parallel for Adam)", "kernel." + k + ".after.ms", "%.2f");
             row(md, cols, "**" + k + " speed-up**", "kernel." + k + ".speedup", "%.2f×");
         }
-        md.append(String.format(Locale.ROOT, "%n## Row-parallel Java loops (output softmax, attention softmax and its backward): 1 block → %s blocks, "
-                + "interleaved%n%n", p0.get("par.threads")));
-        md.append(head).append('\n').append(sep).append('\n');
-        row(md, cols, "output softmax [B·T, V] before ms (1 block)", "par.softmax.before.ms", "%.2f");
-        row(md, cols, "output softmax after ms", "par.softmax.after.ms", "%.2f");
-        row(md, cols, "**output softmax speed-up**", "par.softmax.speedup", "%.2f×");
-        row(md, cols, "σ-MoE step before ms (1 block)", "par.step.before.ms", "%.1f");
-        row(md, cols, "σ-MoE step after ms", "par.step.after.ms", "%.1f");
-        row(md, cols, "**σ-MoE step speed-up**", "par.step.speedup", "%.3f×");
         md.append(String.format(Locale.ROOT, "%n## σ-MoE FFN activation memory (one layer, N = %d tokens)%n%n"
                 + "| | bytes | σ-MoE ÷ dense |%n|---|---|---|%n", Long.parseLong(p0.getProperty("batch")) * Long.parseLong(p0.getProperty("segment"))));
         md.append(String.format(Locale.ROOT, "| dense FFN: H [N, d_ff], y, dx [N, d] (as bench/moe-bench.sh counts) | %s | %.3f |%n",
