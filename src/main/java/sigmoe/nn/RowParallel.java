@@ -1,0 +1,44 @@
+package sigmoe.nn;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+
+/**
+ * Block parallelism for compute-bound element-wise Java loops (Adam's update over the flat parameter buffers, 1.9×
+ * on 2 cores), on the common fork-join pool. Every block writes disjoint items and each item is computed by the same
+ * code whatever block it lands in, so the results are the same bits for any thread count and any timing (fixed
+ * partition, no cross-block reduction). Memory-bound loops (the output softmax) measured no gain on 2 cores
+ * (docs/performance.md), so they stay sequential.
+ */
+public final class RowParallel {
+    private RowParallel() {}
+
+    private static volatile int threads =
+            Integer.getInteger("sigmoe.javaThreads", ForkJoinPool.getCommonPoolParallelism() + 1);
+
+    /** Blocks per loop (−Dsigmoe.javaThreads, default the common pool's parallelism + 1, the caller included). */
+    public static int threads() { return threads; }
+
+    /** Sets the number of blocks (1 = sequential); for benchmarks and the determinism tests. */
+    public static void setThreads(int n) {
+        if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        threads = n;
+    }
+
+    /** A loop body over items [lo, hi). */
+    public interface Range { void run(int lo, int hi); }
+
+    /** Runs body over [0, n) in at most {@link #threads()} contiguous blocks of at least {@code minBlock} items. */
+    public static void forRange(int n, int minBlock, Range body) {
+        int blocks = Math.min(threads, n / Math.max(1, minBlock));
+        if (blocks <= 1) { body.run(0, n); return; }
+        RecursiveAction[] tasks = new RecursiveAction[blocks];
+        for (int b = 0; b < blocks; b++) {
+            int lo = (int) ((long) n * b / blocks), hi = (int) ((long) n * (b + 1) / blocks);
+            tasks[b] = new RecursiveAction() {
+                @Override protected void compute() { body.run(lo, hi); }
+            };
+        }
+        RecursiveAction.invokeAll(tasks);
+    }
+}
