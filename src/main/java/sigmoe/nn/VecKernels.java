@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -24,6 +25,48 @@ final class VecKernels {
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final int FLUSH = 256;
+
+    private static final float LOG2E = 1.442695040888963f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float SHIFTER = 12582912f; // 1.5·2^23: x + SHIFTER leaves round(x) in the low mantissa bits
+    private static final int SHIFTER_BITS = Float.floatToRawIntBits(SHIFTER);
+    private static final float EXP_MIN = -86f, EXP_MAX = 88f;
+
+    /**
+     * e^x per lane from IEEE add, multiply and fused multiply-add only, so every JIT tier computes the same bits.
+     * (lanewise(EXP) is computed by a Java fallback before C2 compiles the loop and by a vector math library after,
+     * and the two differ in the last bit: training results then depended on JIT timing, and a resumed run or two
+     * slices in one JVM were not bit-reproducible.) Range reduction x = k·ln 2 + r, |r| <= ln 2 / 2, then a degree-7
+     * Taylor polynomial (relative error < 3e-7, DeterministicKernelsTest); below -86 the result is 0, above 88 +∞, NaN stays NaN.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector t = xc.fma(LOG2E, SHIFTER);
+        FloatVector k = t.sub(SHIFTER);
+        FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HI), xc);
+        r = k.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector p = r.fma(1f / 5040, 1f / 720);
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        IntVector twoK = ((IntVector) t.reinterpretAsInts()).sub(SHIFTER_BITS).lanewise(VectorOperators.LSHL, 23);
+        FloatVector e = ((IntVector) p.reinterpretAsInts()).add(twoK).reinterpretAsFloats();
+        e = e.blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
+        e = e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX));
+        return e.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /**
+     * Σ of the lanes in lane order. reduceLanes(ADD) may associate differently in interpreted and JIT-compiled code
+     * (its documented freedom for floating point), which made training results depend on JIT timing.
+     */
+    static float sum(FloatVector v) {
+        float s = 0;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
+    }
 
     private static ByteBuffer buf(INDArray a) {
         if (!Mem.isContiguous(a)) throw new IllegalArgumentException("kernel needs contiguous c-order arrays");
@@ -135,11 +178,11 @@ final class VecKernels {
             FloatVector acc = FloatVector.zero(S);
             int j = 0;
             for (; j < bound; j += L) {
-                FloatVector e = load(b, ro + 4 * j).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = exp(load(b, ro + 4 * j).sub(max));
                 e.intoByteBuffer(b, ro + 4 * j, NO);
                 acc = acc.add(e);
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = sum(acc);
             for (; j < c; j++) { float e = (float) Math.exp(b.getFloat(ro + 4 * j) - max); b.putFloat(ro + 4 * j, e); sum += e; }
             float inv = 1f / sum;
             j = 0;
@@ -157,8 +200,8 @@ final class VecKernels {
             float max = rowMax(b, ro, c, bound);
             FloatVector acc = FloatVector.zero(S);
             int j = 0;
-            for (; j < bound; j += L) acc = acc.add(load(b, ro + 4 * j).sub(max).lanewise(VectorOperators.EXP));
-            double sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < bound; j += L) acc = acc.add(exp(load(b, ro + 4 * j).sub(max)));
+            double sum = sum(acc);
             for (; j < c; j++) sum += Math.exp(b.getFloat(ro + 4 * j) - max);
             float lse = (float) (max + Math.log(sum));
             j = 0;
@@ -178,7 +221,7 @@ final class VecKernels {
             FloatVector acc = FloatVector.zero(S);
             int j = 0;
             for (; j < bound; j += L) acc = load(pb, pr + 4 * j).fma(load(gb, gr + 4 * j), acc);
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = sum(acc);
             for (; j < c; j++) s += pb.getFloat(pr + 4 * j) * gb.getFloat(gr + 4 * j);
             j = 0;
             for (; j < bound; j += L)
@@ -197,13 +240,13 @@ final class VecKernels {
             FloatVector acc = FloatVector.zero(S);
             int j = 0;
             for (; j < bound; j += L) acc = acc.add(load(xb, xr + 4 * j));
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = sum(acc);
             for (; j < d; j++) s += xb.getFloat(xr + 4 * j);
             float mu = s / d;
             acc = FloatVector.zero(S);
             j = 0;
             for (; j < bound; j += L) { FloatVector t = load(xb, xr + 4 * j).sub(mu); acc = t.fma(t, acc); }
-            float v = acc.reduceLanes(VectorOperators.ADD);
+            float v = sum(acc);
             for (; j < d; j++) { float t = xb.getFloat(xr + 4 * j) - mu; v += t * t; }
             double rsD = 1 / Math.sqrt((double) v / d + eps);
             float rs = (float) rsD;
@@ -241,7 +284,7 @@ final class VecKernels {
                 dyv.fma(h, FloatVector.fromArray(S, sg, j)).intoArray(sg, j);
                 dyv.add(FloatVector.fromArray(S, sb, j)).intoArray(sb, j);
             }
-            float s1 = a1.reduceLanes(VectorOperators.ADD), s2 = a2.reduceLanes(VectorOperators.ADD);
+            float s1 = sum(a1), s2 = sum(a2);
             for (; j < d; j++) {
                 float dyj = db.getFloat(dr + 4 * j), h = hb.getFloat(hr + 4 * j), gj = dyj * g[j];
                 s1 += gj;
