@@ -49,7 +49,7 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             rc = RunConfig.load(List.of(config), o);
         } catch (ConfigException e) {
-            throw new Main.UserError(e.getMessage(), true, e);
+            throw new Main.UserError(readable(e.getMessage()), true, e);
         }
         PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true, StandardCharsets.UTF_8);
         try {
@@ -58,12 +58,20 @@ public final class TrainCommand implements Callable<Integer> {
                 s = Trainer.run(rc, out);
             } else {
                 String m = master != null ? master : rc.train().master();
+                String from = master != null ? "--master " + m : "train.master = " + m;
                 if (!SparkContexts.isValidMaster(m))
-                    throw new Main.UserError("--master " + m + ": not a Spark master URL (local[N], local[*], spark://HOST:PORT, "
+                    throw new Main.UserError(from + ": not a Spark master URL (local[N], local[*], spark://HOST:PORT, "
                             + "yarn, k8s://..., local-cluster[W,C,MB])", true, null);
-                JavaSparkContext sc = SparkContexts.start(m, "sigmoe train " + config);
+                // Corpus, configuration and checkpoint are checked before Spark starts: bad input fails in seconds.
+                SparkTrainer.Plan plan = SparkTrainer.plan(rc, out);
+                JavaSparkContext sc;
                 try {
-                    s = SparkTrainer.run(rc, sc, out);
+                    sc = SparkContexts.start(m, "sigmoe train " + config);
+                } catch (Exception e) { // SparkException is checked in Scala's eyes only
+                    throw new Main.UserError(from + ": cannot start Spark: " + e.getMessage(), true, e);
+                }
+                try {
+                    s = SparkTrainer.run(plan, sc, out);
                 } finally {
                     sc.stop();
                 }
@@ -79,10 +87,35 @@ public final class TrainCommand implements Callable<Integer> {
             out.flush();
             return Main.EXIT_OK;
         } catch (ConfigException | IllegalArgumentException e) {
-            throw new Main.UserError(e.getMessage(), true, e);
+            throw new Main.UserError(readable(e.getMessage()), true, e);
         } catch (IOException | Trainer.NumericalFault e) {
-            throw new Main.UserError(e.getMessage(), false, e);
+            throw new Main.UserError(readable(e.getMessage()), false, e);
+        } catch (RuntimeException e) {
+            // A Spark job that failed for good (a task's retries exhausted) carries the task's exception as a cause.
+            Throwable known = knownCause(e);
+            if (known == null) throw e;
+            throw new Main.UserError("a Spark task failed: " + readable(known.getMessage()), known instanceof ConfigException, e);
         }
+    }
+
+    private static final java.util.regex.Pattern CLASS_PREFIX =
+            java.util.regex.Pattern.compile("\\b(?:[a-z_][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error): ");
+
+    /**
+     * A message for people: library messages sometimes embed a wrapped exception as "java.io.IOException: ..."; the
+     * class name says nothing to a user, the text after it does.
+     */
+    static String readable(String message) {
+        return message == null ? "(no message)" : CLASS_PREFIX.matcher(message).replaceAll("").replace('\n', ' ');
+    }
+
+    /** The first user-facing exception (bad data or configuration, numerical fault) in a cause chain, or null. */
+    static Throwable knownCause(Throwable e) {
+        for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+            if (c instanceof Main.UserError) return null;
+            if (c instanceof ConfigException || c instanceof IOException || c instanceof Trainer.NumericalFault) return c;
+        }
+        return null;
     }
 
     /** Bridges picocli's PrintWriter to the trainer's PrintStream. */

@@ -24,6 +24,9 @@ final class ReplicaRegistry {
 
     static Replica get(String runId, int slice) { return REPLICAS.get(key(runId, slice)); }
 
+    /** Removes and returns the replica (null when absent): a task owns it until it puts it back. */
+    static Replica take(String runId, int slice) { return REPLICAS.remove(key(runId, slice)); }
+
     static void put(String runId, int slice, Replica r) { REPLICAS.put(key(runId, slice), r); }
 
     /** Drops every replica of a run (the driver calls it at the end through a last job; also frees memory). */

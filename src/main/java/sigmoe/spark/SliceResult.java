@@ -12,6 +12,11 @@ public final class SliceResult implements Serializable {
     double[] params, m, v, expertCounts;
     double ceSum, regSum, computeSeconds, maxComputeSeconds;
     long tokens, steps, skipped, slices, rebuilds;
+    /** Longest run of consecutive skipped steps any slice reached (runs continue across rounds on one replica). */
+    long maxSkipRun;
+    /** The first non-finite fault of the lowest slice that had one this round (null when none). */
+    String fault;
+    int faultSlice = Integer.MAX_VALUE;
 
     public static SliceResult empty() { return new SliceResult(); }
 
@@ -28,6 +33,11 @@ public final class SliceResult implements Serializable {
         acc.skipped += o.skipped();
         acc.slices += 1;
         acc.rebuilds += o.rebuilt() ? 1 : 0;
+        acc.maxSkipRun = Math.max(acc.maxSkipRun, o.maxSkipRun());
+        if (o.fault() != null && o.slice() < acc.faultSlice) {
+            acc.fault = o.fault();
+            acc.faultSlice = o.slice();
+        }
         acc.computeSeconds += o.computeSeconds();
         acc.maxComputeSeconds = Math.max(acc.maxComputeSeconds, o.computeSeconds());
         return acc;
@@ -48,6 +58,11 @@ public final class SliceResult implements Serializable {
         a.skipped += b.skipped;
         a.slices += b.slices;
         a.rebuilds += b.rebuilds;
+        a.maxSkipRun = Math.max(a.maxSkipRun, b.maxSkipRun);
+        if (b.fault != null && b.faultSlice < a.faultSlice) {
+            a.fault = b.fault;
+            a.faultSlice = b.faultSlice;
+        }
         a.computeSeconds += b.computeSeconds;
         a.maxComputeSeconds = Math.max(a.maxComputeSeconds, b.maxComputeSeconds);
         return a;
@@ -74,7 +89,11 @@ public final class SliceResult implements Serializable {
         return out;
     }
 
-    /** One slice's output of a round. */
-    record SliceOutput(float[] params, float[] m, float[] v, double[] expertCounts, double ceSum, double regSum,
-                       long tokens, long steps, long skipped, boolean rebuilt, double computeSeconds) implements Serializable {}
+    /**
+     * One slice's output of a round; {@code maxSkipRun} is the longest run of consecutive skipped steps of its replica
+     * during the round and {@code fault} the first skipped step's description (null when none was skipped).
+     */
+    record SliceOutput(int slice, float[] params, float[] m, float[] v, double[] expertCounts, double ceSum, double regSum,
+                       long tokens, long steps, long skipped, boolean rebuilt, double computeSeconds, long maxSkipRun,
+                       String fault) implements Serializable {}
 }

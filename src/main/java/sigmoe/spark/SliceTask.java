@@ -27,7 +27,11 @@ final class SliceTask {
         setThreads();
         RunConfig rc = ReplicaRegistry.config(spec.runId(), spec.configJson());
         TrainConfig t = rc.train();
-        Replica rep = ReplicaRegistry.get(spec.runId(), slice);
+        // The replica leaves the registry while this attempt mutates it and returns only when the round succeeded:
+        // an attempt that fails half-way (its barrier stage aborted, its task killed) leaves nothing behind, so a
+        // retry on this executor rebuilds from the round's broadcast state instead of reusing a half-advanced replica
+        // (whose XL memory and RNG may already hold part of the round while its step counter does not show it).
+        Replica rep = ReplicaRegistry.take(spec.runId(), slice);
         boolean rebuilt = false;
         if (rep == null || rep.step() != state.step()) {
             rep = build(rc, slice, spec.workers());
@@ -39,7 +43,6 @@ final class SliceTask {
                 rep.rng.setState(Trainer.replicaSeed(t.seed(), slice) ^ (state.step() * 0x9E3779B97F4A7C15L));
             }
             rep.setStep(state.step());
-            ReplicaRegistry.put(spec.runId(), slice, rep);
         }
         put(rep.model.params.values(), state.params());
         put(rep.adam.m(), state.m());
@@ -52,11 +55,18 @@ final class SliceTask {
         AllReduceClient allReduce = spec.globalEntropy() ? new AllReduceClient(spec.allReduceAddress(), slice) : null;
         Replica.BeforeBackward sync = allReduce != null ? new GlobalEntropySync(allReduce) : null;
         double ce = 0, reg = 0;
-        long tokens = 0, skipped = 0;
+        long tokens = 0, skipped = 0, maxSkipRun = 0;
+        String fault = null;
         long t0 = System.nanoTime();
+        // Every step runs even after faults: in a barrier round the other slices wait for this one's allGather.
         for (int s = 0; s < spec.steps(); s++) {
             Replica.StepResult r = rep.step(schedule, t.gradClip(), sync);
-            if (!r.applied()) { skipped++; continue; }
+            if (!r.applied()) {
+                skipped++;
+                maxSkipRun = Math.max(maxSkipRun, rep.consecutiveSkips());
+                if (fault == null) fault = "slice " + slice + ", step " + (r.step() + 1) + ": " + r.fault();
+                continue;
+            }
             ce += r.ceSum();
             reg += r.reg();
             tokens += r.tokens();
@@ -66,8 +76,10 @@ final class SliceTask {
         if (spec.checkpointDir() != null)
             ReplicaState.write(rep, spec.checkpointDir() + "/state-slice-" + slice + ".safetensors", false);
         double[] counts = spec.collectStats() ? ExpertReport.flatten(rep.model) : null;
-        return new SliceResult.SliceOutput(get(rep.model.params.values()), get(rep.adam.m()), get(rep.adam.v()), counts,
-                ce, reg, tokens, spec.steps(), skipped, rebuilt, secs);
+        SliceResult.SliceOutput out = new SliceResult.SliceOutput(slice, get(rep.model.params.values()), get(rep.adam.m()),
+                get(rep.adam.v()), counts, ce, reg, tokens, spec.steps(), skipped, rebuilt, secs, maxSkipRun, fault);
+        ReplicaRegistry.put(spec.runId(), slice, rep);
+        return out;
     }
 
     static Replica build(RunConfig rc, int slice, int workers) {

@@ -8,16 +8,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.buffer.DataType;
+import sigmoe.config.ConfigException;
 import sigmoe.config.RunConfig;
 import sigmoe.data.Corpus;
 import sigmoe.data.TokenStream;
 import sigmoe.model.Checkpoint;
 import sigmoe.model.CheckpointState;
 import sigmoe.model.ModelConfig;
+import sigmoe.model.SafetensorsException;
+import sigmoe.nn.Param;
 import sigmoe.model.TransformerXL;
 import sigmoe.train.ExpertReport;
 import sigmoe.train.MetricsLog;
@@ -37,15 +44,24 @@ public final class SparkTrainer {
     private SparkTrainer() {}
 
     public static Trainer.Summary run(RunConfig rc, JavaSparkContext sc, PrintStream out) throws IOException {
+        return run(plan(rc, out), sc, out);
+    }
+
+    /**
+     * Everything a run needs that can be checked without Spark: the corpus (train and valid splits fully verified),
+     * the configuration against it, and the checkpoint to resume from (model, shared state and every slice's state
+     * file read). The train command calls it before starting Spark so that bad input fails fast; nothing in the run
+     * directory is replaced until it has passed.
+     */
+    public static Plan plan(RunConfig rc, PrintStream out) throws IOException {
         TrainConfig t = rc.train();
         Corpus corpus = Corpus.open(t.data());
         ModelConfig mc = rc.modelFor(corpus.vocabSize());
+        Trainer.checkFits(mc, t, t.streamsPerWorker(), false); // the driver holds parameters and gradients off-heap
+        TokenStream train = corpus.split("train"), valid = corpus.split("valid");
+        Trainer.checkSplits(corpus, train, valid, t);
         RunConfig resolved = new RunConfig(rc.description(), mc, t);
-        RunDirectory dir = new RunDirectory(t.runDir());
-        dir.writeAtomically("config.conf", resolved.toHocon().getBytes(StandardCharsets.UTF_8));
-        TokenStream valid = corpus.split("valid");
-        int workers = t.workers(), h = t.averagingFrequency();
-
+        RunDirectory dir = Trainer.runDirectory(t);
         // The driver's model: initial parameters, validation and checkpoints of the averaged state.
         TransformerXL model = new TransformerXL(mc, DataType.FLOAT);
         model.initialise(t.seed());
@@ -56,9 +72,46 @@ public final class SparkTrainer {
         if (t.resume() && !dir.checkpointSteps().isEmpty()) {
             resumeStep = dir.checkpointSteps().get(dir.checkpointSteps().size() - 1);
             resumeDir = dir.checkpointDir(resumeStep);
-            state = readState(resumeDir, model, resumeStep);
+            state = readState(resumeDir, model, resumeStep, t.workers());
             out.println("resumed from " + resumeDir + " at step " + resumeStep);
         }
+        return new Plan(resolved, dir, valid, model, state, resumeDir, resumeStep);
+    }
+
+    /** A checked run: see {@link #plan}. */
+    public static final class Plan {
+        final RunConfig resolved;
+        final RunDirectory dir;
+        final TokenStream valid;
+        final TransformerXL model;
+        final RoundState state;
+        final String resumeDir;
+        final long resumeStep;
+
+        Plan(RunConfig resolved, RunDirectory dir, TokenStream valid, TransformerXL model, RoundState state, String resumeDir,
+             long resumeStep) {
+            this.resolved = resolved;
+            this.dir = dir;
+            this.valid = valid;
+            this.model = model;
+            this.state = state;
+            this.resumeDir = resumeDir;
+            this.resumeStep = resumeStep;
+        }
+    }
+
+    public static Trainer.Summary run(Plan plan, JavaSparkContext sc, PrintStream out) throws IOException {
+        RunConfig resolved = plan.resolved;
+        TrainConfig t = resolved.train();
+        ModelConfig mc = resolved.model();
+        RunDirectory dir = plan.dir;
+        TokenStream valid = plan.valid;
+        TransformerXL model = plan.model;
+        RoundState state = plan.state;
+        String resumeDir = plan.resumeDir;
+        long resumeStep = plan.resumeStep;
+        int workers = t.workers(), h = t.averagingFrequency();
+        dir.writeAtomically("config.conf", resolved.toHocon().getBytes(StandardCharsets.UTF_8));
         MetricsLog metrics = new MetricsLog(dir, resumeStep);
         String runId = UUID.randomUUID().toString();
         String configJson = resolved.toJson();
@@ -92,22 +145,35 @@ public final class SparkTrainer {
                 Broadcast<RoundState> bc = sc.broadcast(state);
                 double broadcastS = (System.nanoTime() - r0) / 1e9;
                 RoundSpec spec = new RoundSpec(runId, configJson, workers, round, steps, ckptTmp, resumeDir, resumeStep, global,
-                        allReduce != null ? allReduce.address() : null, true);
+                    allReduce != null ? allReduce.address() : null, true);
                 SliceResult sums = aggregate(rdd, spec, bc, global, t.treeDepth());
                 bc.destroy();
                 double roundS = (System.nanoTime() - r0) / 1e9;
                 if (sums.slices != workers)
                     throw new IllegalStateException("round " + round + " returned " + sums.slices + " slices, expected " + workers);
                 rebuildsTotal += sums.rebuilds;
+                if (sums.maxSkipRun > Trainer.MAX_SKIPPED_STEPS) {
+                    if (ckptTmp != null) deleteQuietly(ckptTmp);
+                    throw Trainer.stopped(end, sums.maxSkipRun, sums.fault, dir);
+                }
                 state = new RoundState(end, state.adamStep() + steps - sums.skipped / workers,
                         SliceResult.mean(sums.params, workers), SliceResult.mean(sums.m, workers), SliceResult.mean(sums.v, workers));
+                // Skipped steps leave a slice's parameters as they were, so the mean stays finite; anything else non-finite
+                // (an overflowing update) must not reach the next round or a checkpoint.
+                String bad = firstNonFinite(model, state);
+                if (bad != null) {
+                    if (ckptTmp != null) deleteQuietly(ckptTmp);
+                    throw new Trainer.NumericalFault("training stopped after step " + end + ": the averaged " + bad + " is not "
+                            + "finite; the last complete checkpoint in " + dir.uri() + " is intact: lower train.lr and continue "
+                            + "with --resume");
+                }
                 SliceTask.put(model.params.values(), state.params());
 
-                lastTrain = sums.ceSum / Math.max(1, sums.tokens);
+                lastTrain = sums.tokens > 0 ? sums.ceSum / sums.tokens : Double.NaN;
                 Map<String, Object> rec = new LinkedHashMap<>();
                 rec.put("round", round);
                 rec.put("step", end);
-                rec.put("loss", lastTrain);
+                rec.put("loss", Double.isFinite(lastTrain) ? lastTrain : null);
                 rec.put("reg", sums.regSum / Math.max(1, sums.steps));
                 rec.put("tokens", sums.tokens);
                 rec.put("tokens_per_s", sums.tokens / roundS);
@@ -117,8 +183,14 @@ public final class SparkTrainer {
                 rec.put("comm_s", Math.max(0, roundS - sums.maxComputeSeconds));
                 rec.put("rebuilds", sums.rebuilds);
                 rec.put("skipped_steps", sums.skipped);
+                if (sums.fault != null) rec.put("fault", sums.fault);
                 rec.put("experts", ExpertReport.summarise(model, sums.expertCounts == null ? new double[0] : sums.expertCounts));
                 String extra = sums.rebuilds > 0 ? sums.rebuilds + " replicas rebuilt" : "";
+                if (sums.skipped > 0) {
+                    extra = (extra.isEmpty() ? "" : extra + " | ") + sums.skipped + " steps skipped";
+                    out.println("round " + round + ": " + sums.skipped + " slice steps skipped, parameters of those steps "
+                            + "unchanged; first: " + sums.fault);
+                }
                 boolean last = end == t.steps();
                 if (t.evalInterval() > 0 && (last || end / t.evalInterval() > (end - steps) / t.evalInterval())) {
                     model.resetMemory();
@@ -129,6 +201,7 @@ public final class SparkTrainer {
                 metrics.append(rec);
                 out.println(progress.line(end, lastTrain, sums.tokens / roundS, 0, extra).replace(" | lr 0.00e+00", ""));
                 if (ckpt) {
+                    removeTemporaries(ckptTmp);
                     writeShared(model, resolved, mc, state, ckptTmp, workers);
                     dir.commitCheckpoint(end);
                     dir.pruneCheckpoints(3);
@@ -168,9 +241,65 @@ public final class SparkTrainer {
                 .setLong("step", s.step()).write(dir + "/state-shared.safetensors");
     }
 
-    static RoundState readState(String dir, TransformerXL model, long step) throws IOException {
-        Checkpoint.load(dir + "/model.safetensors").loadInto(model.params);
-        CheckpointState s = CheckpointState.read(dir + "/state-shared.safetensors");
-        return new RoundState(step, s.getLong("adam.step"), SliceTask.get(model.params.values()), s.floats("adam.m"), s.floats("adam.v"));
+    /**
+     * Reads the averaged state of a checkpoint and checks every slice's state file before any executor needs it, so a
+     * missing or corrupt file fails the run on the driver, naming the file, instead of failing tasks.
+     */
+    static RoundState readState(String dir, TransformerXL model, long step, int workers) throws IOException {
+        Checkpoint ck = Checkpoint.load(dir + "/model.safetensors");
+        String slices = ck.metadata().get("slices");
+        if (slices == null || !slices.equals(Integer.toString(workers)))
+            throw new ConfigException(dir + "/model.safetensors: written with " + (slices == null ? "an unknown number of" : slices)
+                    + " slices (__metadata__.slices) but train.workers=" + workers + ": the slices' stream cursors and XL "
+                    + "memory cannot be redistributed; resume with train.workers=" + slices);
+        ck.loadInto(model.params);
+        String shared = dir + "/state-shared.safetensors";
+        if (!new Path(shared).getFileSystem(new Configuration()).exists(new Path(shared)))
+            throw new java.io.FileNotFoundException(shared + ": missing; a checkpoint of the single-process trainer is resumed "
+                    + "with --single-process, any other checkpoint without it is incomplete");
+        CheckpointState s = CheckpointState.read(shared);
+        RoundState state = new RoundState(step, s.getLong("adam.step"), SliceTask.get(model.params.values()), s.floats("adam.m"),
+                s.floats("adam.v"));
+        int n = (int) model.params.size();
+        if (state.m().length != n || state.v().length != n)
+            throw new SafetensorsException(shared + ": adam.m / adam.v hold " + state.m().length + " / " + state.v().length
+                    + " values, the model has " + n + " parameters");
+        for (int w = 0; w < workers; w++) {
+            CheckpointState sl = CheckpointState.read(dir + "/state-slice-" + w + ".safetensors");
+            if (sl.getLong("step") != step)
+                throw new SafetensorsException(dir + "/state-slice-" + w + ".safetensors: __metadata__.step is "
+                        + sl.getLong("step") + ", the checkpoint's step is " + step);
+        }
+        return state;
+    }
+
+    /** The first tensor (model order; Adam moments after the parameters) holding a NaN or an infinity, or null. */
+    static String firstNonFinite(TransformerXL model, RoundState s) {
+        String[] what = {"parameter ", "Adam first moment of ", "Adam second moment of "};
+        float[][] arrays = {s.params(), s.m(), s.v()};
+        for (int a = 0; a < arrays.length; a++) {
+            for (Param p : model.params.params()) {
+                for (long i = p.offset; i < p.offset + p.length; i++) {
+                    if (!Float.isFinite(arrays[a][(int) i])) return what[a] + p.name;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Temporary files of failed task attempts (Safetensors' ".NAME.tmp-*") in a checkpoint being assembled. */
+    static void removeTemporaries(String dir) throws IOException {
+        Path d = new Path(dir);
+        FileSystem fs = d.getFileSystem(new Configuration());
+        for (FileStatus f : fs.listStatus(d)) if (f.getPath().getName().startsWith(".")) fs.delete(f.getPath(), true);
+    }
+
+    static void deleteQuietly(String dir) {
+        try {
+            Path d = new Path(dir);
+            d.getFileSystem(new Configuration()).delete(d, true);
+        } catch (IOException e) {
+            // best effort: a temporary checkpoint directory is never read, and the next attempt at that step replaces it
+        }
     }
 }

@@ -3,6 +3,7 @@ package sigmoe.train;
 import java.io.IOException;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import sigmoe.model.CheckpointState;
+import sigmoe.model.SafetensorsException;
 import sigmoe.model.TransformerXL;
 
 /**
@@ -39,9 +40,24 @@ public final class ReplicaState {
         r.adam.setStep(s.getLong("adam.step"));
         r.setStep(s.getLong("step"));
         r.rng.setState(s.getLong("rng"));
-        int batch = (int) s.getLong("memory.batch"), len = (int) s.getLong("memory.length");
+        long batchL = s.getLong("memory.batch"), lenL = s.getLong("memory.length");
         int layers = r.model.cfg.nLayers();
         INDArray[] rows = new INDArray[layers];
+        if (lenL > 0) {
+            // Sizes from the file are untrusted: they must be this replica's and match the stored tensors before
+            // anything is allocated from them.
+            if (batchL != r.streams.width() || lenL > r.memRows())
+                throw new SafetensorsException(uri + ": __metadata__.memory.batch = " + batchL + " / memory.length = " + lenL
+                        + " do not fit this replica (" + r.streams.width() + " streams, a memory of at most " + r.memRows()
+                        + " rows): a trainer state from another configuration");
+            long[] expected = {batchL * lenL, r.model.cfg.dModel()};
+            for (int l = 0; l < layers; l++)
+                if (!s.has("memory.layer" + l) || !java.util.Arrays.equals(s.shape("memory.layer" + l), expected))
+                    throw new SafetensorsException(uri + ": tensor memory.layer" + l + " should have shape "
+                            + java.util.Arrays.toString(expected) + ", found " + (s.has("memory.layer" + l)
+                            ? java.util.Arrays.toString(s.shape("memory.layer" + l)) : "no such tensor"));
+        }
+        int batch = (int) batchL, len = (int) lenL;
         if (len > 0) {
             for (int l = 0; l < layers; l++) {
                 rows[l] = org.nd4j.linalg.factory.Nd4j.create(r.model.params.dtype(), (long) batch * len, r.model.cfg.dModel());

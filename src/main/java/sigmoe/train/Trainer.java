@@ -7,8 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
+import sigmoe.config.ConfigException;
 import sigmoe.config.RunConfig;
 import sigmoe.data.Corpus;
+import sigmoe.data.CorpusFormatException;
 import sigmoe.data.TokenStream;
 import sigmoe.eval.Evaluator;
 import sigmoe.model.Checkpoint;
@@ -30,16 +32,19 @@ public final class Trainer {
         TrainConfig t = rc.train();
         Corpus corpus = Corpus.open(t.data());
         ModelConfig mc = rc.modelFor(corpus.vocabSize());
-        RunConfig resolved = new RunConfig(rc.description(), mc, t);
-        RunDirectory dir = new RunDirectory(t.runDir());
-        dir.writeAtomically("config.conf", resolved.toHocon().getBytes(StandardCharsets.UTF_8));
+        checkFits(mc, t, t.batchSize(), true);
         TokenStream train = corpus.split("train"), valid = corpus.split("valid");
+        checkSplits(corpus, train, valid, t);
+        RunConfig resolved = new RunConfig(rc.description(), mc, t);
+        RunDirectory dir = runDirectory(t);
 
         TransformerXL model = new TransformerXL(mc, DataType.FLOAT);
         model.initialise(t.seed());
         Replica rep = new Replica(model, adam(model, t), new SegmentStreams(train, t.segmentLength(), t.batchSize(), 0, t.batchSize()),
                 t.memLength(), replicaSeed(t.seed(), 0));
         long resumedAt = t.resume() ? resume(dir, rep, out) : -1;
+        // Corpus, configuration and checkpoint are all checked: only now is anything in the run directory replaced.
+        dir.writeAtomically("config.conf", resolved.toHocon().getBytes(StandardCharsets.UTF_8));
         MetricsLog metrics = new MetricsLog(dir, resumedAt);
         LrSchedule schedule = LrSchedule.of(t);
         ExpertReport.collect(model, true);
@@ -49,56 +54,131 @@ public final class Trainer {
                 model.params.size(), t.batchSize(), t.segmentLength(), t.steps(), dir.uri());
         Progress progress = new Progress(rep.step(), t.steps());
         double windowCe = 0, lastTrain = Double.NaN, lastValid = Double.NaN;
-        long windowTokens = 0, windowStart = System.nanoTime(), round = 0;
+        long windowTokens = 0, windowStart = System.nanoTime(), round = 0, windowSkipped = 0;
         int skipped = 0;
+        String lastFault = null;
         while (rep.step() < t.steps()) {
             Replica.StepResult r = rep.step(schedule, t.gradClip());
+            long step = rep.step();
             if (!r.applied()) {
                 skipped++;
-                out.printf("step %d skipped: non-finite %s (loss %s, gradient norm %s); parameters unchanged%n", r.step(),
-                        Double.isFinite(r.ceSum()) ? "gradient" : "loss", r.ceSum(), r.gradNorm());
-                if (skipped > MAX_SKIPPED_STEPS)
-                    throw new NumericalFault("training stopped at step " + r.step() + " after " + skipped
-                            + " consecutive non-finite steps; the last complete checkpoint in " + dir.uri()
-                            + " is intact: lower train.lr or raise train.grad_clip and resume with --resume");
-                continue;
+                windowSkipped++;
+                lastFault = r.fault();
+                out.printf("step %d/%d skipped (%d in a row): %s; parameters unchanged%n", step, t.steps(), skipped, r.fault());
+                if (skipped > MAX_SKIPPED_STEPS) throw stopped(step, skipped, r.fault(), dir);
+            } else {
+                skipped = 0;
+                windowCe += r.ceSum();
+                windowTokens += r.tokens();
             }
-            skipped = 0;
-            windowCe += r.ceSum();
-            windowTokens += r.tokens();
-            long step = rep.step();
             boolean last = step == t.steps();
             if (step % t.logInterval() == 0 || last) {
                 double secs = (System.nanoTime() - windowStart) / 1e9;
-                lastTrain = windowCe / Math.max(1, windowTokens);
+                lastTrain = windowTokens > 0 ? windowCe / windowTokens : Double.NaN;
                 Map<String, Object> rec = new LinkedHashMap<>();
                 rec.put("round", round++);
                 rec.put("step", step);
-                rec.put("loss", lastTrain);
-                rec.put("reg", r.reg());
+                rec.put("loss", finiteOrNull(lastTrain));
+                rec.put("reg", finiteOrNull(r.reg()));
                 rec.put("lr", r.lr());
-                rec.put("grad_norm", r.gradNorm());
+                rec.put("grad_norm", finiteOrNull(r.gradNorm()));
                 rec.put("tokens", windowTokens);
                 rec.put("tokens_per_s", windowTokens / Math.max(1e-9, secs));
+                rec.put("skipped_steps", windowSkipped);
+                if (windowSkipped > 0) rec.put("fault", lastFault);
                 rec.put("experts", ExpertReport.summarise(model, ExpertReport.flatten(model)));
-                String extra = "";
+                String extra = windowSkipped > 0 ? windowSkipped + " steps skipped" : "";
                 if (t.evalInterval() > 0 && (step % t.evalInterval() == 0 || last)) {
                     lastValid = validate(model, valid, t);
                     rec.put("valid_loss", lastValid);
-                    extra = String.format("valid %.4f", lastValid);
+                    extra = (extra.isEmpty() ? "" : extra + " | ") + String.format("valid %.4f", lastValid);
                 }
                 metrics.append(rec);
                 out.println(progress.line(step, lastTrain, windowTokens / Math.max(1e-9, secs), r.lr(), extra));
                 ExpertReport.clear(model);
                 windowCe = 0;
                 windowTokens = 0;
+                windowSkipped = 0;
                 windowStart = System.nanoTime();
             }
+            // A checkpoint is due even when this step was skipped: the parameters are those of the last applied step.
             if (last || (t.checkpointInterval() > 0 && step % t.checkpointInterval() == 0)) checkpoint(dir, rep, mc, step);
         }
         if (Double.isNaN(lastValid)) lastValid = validate(model, valid, t);
         String ckpt = dir.checkpointDir(rep.step()) + "/model.safetensors";
         return new Summary(dir.uri(), rep.step(), lastTrain, lastValid, ckpt);
+    }
+
+    /** The run directory (created when missing); a path that cannot be one is named with its key. */
+    public static RunDirectory runDirectory(TrainConfig t) throws IOException {
+        try {
+            return new RunDirectory(t.runDir());
+        } catch (IOException e) {
+            throw new IOException("train.run_dir = " + t.runDir() + ": cannot create the run directory there ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The documented policy's end: more than {@link #MAX_SKIPPED_STEPS} skipped steps in a row. */
+    public static NumericalFault stopped(long step, long inARow, String fault, RunDirectory dir) {
+        return new NumericalFault("training stopped at step " + step + " after " + inARow + " consecutive non-finite steps "
+                + "(more than " + MAX_SKIPPED_STEPS + " in a row); the last one: " + fault + ". The parameters were not "
+                + "updated by these steps and the last complete checkpoint in " + dir.uri() + " is intact: lower train.lr "
+                + "or train.grad_clip, or fix the data, and continue with --resume");
+    }
+
+    static Object finiteOrNull(double v) { return Double.isFinite(v) ? v : null; }
+
+    /**
+     * Refuses, before anything is allocated, a model or batch that cannot fit: more than 2^31 - 1 parameters (the
+     * flat ParamStore), activations of one replica beyond 2^31 - 1 elements per array, or parameters, gradients and
+     * (with {@code adam}) Adam moments beyond this JVM's off-heap limit.
+     *
+     * @param streams streams one replica trains (B for the single-process trainer, B / W for a Spark slice)
+     */
+    public static void checkFits(ModelConfig mc, TrainConfig t, int streams, boolean adam) {
+        String keys = "model.vocab_size=" + mc.vocabSize() + ", model.d_model=" + mc.dModel() + ", model.n_layers="
+                + mc.nLayers() + ", model.n_heads=" + mc.nHeads() + ", model.head_dim=" + mc.headDim()
+                + (mc.isMoe() ? ", model.n_experts=" + mc.nExperts() + ", model.expert_size=" + mc.expertSize()
+                : ", model.d_ff=" + mc.dFf());
+        // in double first: the int and long products of absurd sizes overflow
+        double d = mc.dModel(), inner = (double) mc.nHeads() * mc.headDim();
+        double ffn = mc.isMoe() ? (2.0 * mc.nExperts() * mc.expertSize() + mc.nExperts()) * d : (2.0 * d + 1) * mc.dFf() + d;
+        double approx = 2.0 * mc.vocabSize() * d + mc.vocabSize() + 2 * d + mc.nLayers() * (4 * d + 5 * d * inner + 2 * inner + 1 + ffn);
+        if (approx > Integer.MAX_VALUE || inner > Integer.MAX_VALUE)
+            throw new ConfigException(String.format("the model has about %.3g parameters (%s); at most 2,147,483,647 fit in "
+                    + "one parameter buffer: shrink the model", approx, keys));
+        long n = sigmoe.model.ParamCount.model(mc);
+        long rows = (long) streams * t.segmentLength();
+        long mem = (long) t.memSegments() * t.segmentLength();
+        long widest = Math.max(Math.max(mc.vocabSize(), mc.dModel()), Math.max(mc.attnDim(), mc.isMoe() ? mc.nExperts() : mc.dFf()));
+        double scores = (double) streams * mc.nHeads() * t.segmentLength() * (mem + t.segmentLength());
+        if (rows * widest > Integer.MAX_VALUE || scores > Integer.MAX_VALUE)
+            throw new ConfigException("one replica's batch is too large: train.batch_size=" + t.batchSize() + " ("
+                    + streams + " streams per replica) x train.segment_length=" + t.segmentLength() + " tokens x a width of "
+                    + widest + " (" + keys + "), or attention scores over train.mem_segments=" + t.memSegments()
+                    + ", exceed 2^31 - 1 elements in one array: lower train.batch_size or train.segment_length"
+                    + " (or raise train.workers)");
+        long bytes = n * 4L * (adam ? 4 : 2);
+        long limit = org.bytedeco.javacpp.Pointer.maxBytes();
+        if (limit > 0 && bytes > limit)
+            throw new ConfigException(String.format("the model has %,d parameters (%s): parameters, gradients%s need %.1f GiB "
+                    + "of off-heap memory, more than this JVM's limit of %.1f GiB (-Xmx, or -Dorg.bytedeco.javacpp.maxbytes): "
+                    + "shrink the model or give the JVM more memory", n, keys, adam ? " and Adam moments" : "",
+                    bytes / 1073741824.0, limit / 1073741824.0));
+    }
+
+    /** The splits must hold one batch of B streams (train) and one segment (valid), else the run fails late. */
+    public static void checkSplits(Corpus corpus, TokenStream train, TokenStream valid, TrainConfig t) throws CorpusFormatException {
+        long needTrain = (long) t.batchSize() * t.segmentLength() + 1;
+        if (train.size() < needTrain)
+            throw new CorpusFormatException(corpus.uri() + ": the train split has " + train.size() + " tokens, too few for "
+                    + "train.batch_size=" + t.batchSize() + " streams of train.segment_length=" + t.segmentLength()
+                    + " tokens (at least " + needTrain + "): use a larger corpus or a smaller batch or segment");
+        if (valid.size() < t.segmentLength() + 1L)
+            throw new CorpusFormatException(corpus.uri() + ": the valid split has " + valid.size() + " tokens, fewer than one "
+                    + "segment of train.segment_length=" + t.segmentLength() + " tokens plus its target (validation needs "
+                    + (t.segmentLength() + 1L) + ")");
     }
 
     /** Periodic validation (paper.md §6: memory of one segment, batch = training batch), memory saved and restored. */
@@ -132,7 +212,13 @@ public final class Trainer {
         }
         long step = steps.get(steps.size() - 1);
         String d = dir.checkpointDir(step);
-        Checkpoint.load(d + "/model.safetensors").loadInto(rep.model.params);
+        Checkpoint ck = Checkpoint.load(d + "/model.safetensors");
+        String slices = ck.metadata().get("slices");
+        if (slices != null && !slices.equals("1"))
+            throw new ConfigException(d + ": written by the Spark trainer with " + slices + " slices (__metadata__.slices); "
+                    + "the single-process trainer resumes only its own checkpoints: resume without --single-process and "
+                    + "train.workers=" + slices);
+        ck.loadInto(rep.model.params);
         ReplicaState.read(rep, d + "/state-slice-0.safetensors");
         out.println("resumed from " + d + " at step " + rep.step());
         return step;

@@ -195,7 +195,12 @@ final class RowOps {
                 tail += dv * hv;
                 db.putFloat(dof + 4 * c, hv > 0 ? g * dv : 0f);
             }
-            if (dgate != null) dgate[from + r] = acc.reduceLanes(VectorOperators.ADD) + tail;
+            if (dgate != null) {
+                // lanes summed in order: reduceLanes(ADD) may associate differently in interpreted and compiled code
+                double s = tail;
+                for (int i = 0; i < S.length(); i++) s += acc.lane(i);
+                dgate[from + r] = s;
+            }
         }
     }
 
