@@ -41,6 +41,9 @@ import sigmoe.train.Trainer;
  * With W = 1 it gives exactly the single-process {@link Trainer}'s parameters.
  */
 public final class SparkTrainer {
+    /** Attempts of a barrier round (global regulariser) before the run fails, as spark.task.maxFailures' default. */
+    static final int BARRIER_ROUND_ATTEMPTS = 4;
+
     private SparkTrainer() {}
 
     public static Trainer.Summary run(RunConfig rc, JavaSparkContext sc, PrintStream out) throws IOException {
@@ -146,7 +149,21 @@ public final class SparkTrainer {
                 double broadcastS = (System.nanoTime() - r0) / 1e9;
                 RoundSpec spec = new RoundSpec(runId, configJson, workers, round, steps, ckptTmp, resumeDir, resumeStep, global,
                     allReduce != null ? allReduce.address() : null, true);
-                SliceResult sums = aggregate(rdd, spec, bc, global, t.treeDepth());
+                SliceResult sums = null;
+                for (int attempt = 1; sums == null; attempt++) {
+                    try {
+                        sums = aggregate(rdd, spec, bc, global, t.treeDepth());
+                    } catch (Exception e) { // SparkException: checked, though no Scala signature declares it
+                        // Spark retries a lost task, but never a barrier ResultStage ("Could not recover from a failed
+                        // barrier ResultStage"): a barrier round that lost a task is re-run here, from the same broadcast
+                        // state; every slice rebuilds (a failed attempt never leaves its replica behind) and is counted.
+                        if (!global || attempt >= BARRIER_ROUND_ATTEMPTS || !String.valueOf(e.getMessage()).contains("barrier"))
+                            throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
+                        String why = String.valueOf(e.getMessage()).strip().lines().reduce((a, b) -> b).orElse("");
+                        out.printf("round %d: the barrier stage failed (%s); re-running the round from its broadcast state, "
+                                + "attempt %d of %d%n", round, why, attempt + 1, BARRIER_ROUND_ATTEMPTS);
+                    }
+                }
                 bc.destroy();
                 double roundS = (System.nanoTime() - r0) / 1e9;
                 if (sums.slices != workers)
