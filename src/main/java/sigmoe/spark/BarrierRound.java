@@ -10,7 +10,7 @@ import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
 
 /**
- * A round as a barrier stage (all slices start together and may allGather at every step). Spark's barrier API is
+ * A round as a barrier stage (all slices start together, so they can meet in the driver's all-reduce at every step). Spark's barrier API is
  * Scala-only, so the task is a small serialisable Function1 holding only the round's spec and broadcast.
  */
 final class BarrierRound extends AbstractFunction1<Iterator<Integer>, Iterator<SliceResult.SliceOutput>> implements Serializable {

@@ -58,7 +58,7 @@ final class SliceTask {
         long tokens = 0, skipped = 0, maxSkipRun = 0;
         String fault = null;
         long t0 = System.nanoTime();
-        // Every step runs even after faults: in a barrier round the other slices wait for this one's allGather.
+        // Every step runs even after faults: in a barrier round the other slices wait for this one's all-reduce contribution.
         for (int s = 0; s < spec.steps(); s++) {
             Replica.StepResult r = rep.step(schedule, t.gradClip(), sync);
             if (!r.applied()) {

@@ -234,7 +234,7 @@ public final class SparkTrainer {
         return new Trainer.Summary(dir.uri(), state.step(), lastTrain, lastValid, dir.checkpointDir(state.step()) + "/model.safetensors");
     }
 
-    /** One round on the executors: barrier stage when the entropy regulariser is global (allGather at every step). */
+    /** One round on the executors: barrier stage when the entropy regulariser is global (an all-reduce at every step). */
     static SliceResult aggregate(JavaRDD<Integer> rdd, RoundSpec spec, Broadcast<RoundState> bc, boolean barrier, int depth) {
         JavaRDD<SliceResult.SliceOutput> outs;
         if (barrier) {
