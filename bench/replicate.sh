@@ -70,12 +70,16 @@ for c in "$WORD" "$BYTE"; do
   [[ -f $c/manifest.json ]] || { echo "replicate.sh: corpus '$c' not found (no manifest.json); prepare it with data-prep/prepare.sh or pass --word/--byte" >&2; exit 2; }
 done
 
+# Run order: the core rows of both corpora first, then the ablations (the report groups rows by level).
 # level | name | conf | paper number (WT-S ppl for word rows, E8 bpc for byte rows; "-" = not in the paper) | what
 ROWS=(
   "word|dense|cpu-dense|11.81|dense, d_ff 517, parameter-equal to σ-MoE (Tab. 3)"
   "word|sigma-moe|cpu-moe|11.59|σ-MoE 16×32, K 4, γ 1e-4 (Tab. 10; Tab. 3 γ 1e-3: 11.71)"
   "word|dense-flop-equal|cpu-dense-flop-equal|-|dense, d_ff = K·G = 128 (FLOP-equal to σ-MoE)"
   "word|dense-topk|cpu-dense-topk32|11.74|dense, top-32 of 517 ReLU units (Tab. 1, K 128 of 2053)"
+  "byte|dense|cpu-dense|1.08|dense, d_ff 517, parameter-equal to σ-MoE (Tab. 3)"
+  "byte|sigma-moe|cpu-moe|1.08|σ-MoE 16×32, K 4 (Tab. 3/10)"
+  "byte|dense-flop-equal|cpu-dense-flop-equal|-|dense, d_ff = K·G = 128 (FLOP-equal to σ-MoE)"
   "word|standard-dropout|cpu-standard-dropout|12.01|dropout 0.1 on s·ReLU(xW1), no expert dropout"
   "word|softmax-renorm|cpu-softmax-renorm|11.89|softmax after top-K (code regulariser)"
   "word|softmax-no-renorm|cpu-softmax-no-renorm|12.05|softmax before top-K"
@@ -95,9 +99,6 @@ ROWS=(
   "word|switch-k1-g32-no-dropout|cpu-switch-k1-g32-no-dropout|12.35|Switch 16×32, K 1, no dropout"
   "word|s-base-k4-g32|cpu-s-base-k4-g32|13.01|S-BASE 16×32, K 4"
   "word|s-base-k1-g128|cpu-s-base-k1-g128|12.32|S-BASE 4×128, K 1"
-  "byte|dense|cpu-dense|1.08|dense, d_ff 517, parameter-equal to σ-MoE (Tab. 3)"
-  "byte|sigma-moe|cpu-moe|1.08|σ-MoE 16×32, K 4 (Tab. 3/10)"
-  "byte|dense-flop-equal|cpu-dense-flop-equal|-|dense, d_ff = K·G = 128 (FLOP-equal to σ-MoE)"
   "byte|standard-dropout|cpu-standard-dropout|1.08|dropout 0.1 on s·ReLU(xW1), no expert dropout"
   "byte|softmax-renorm|cpu-softmax-renorm|1.09|softmax after top-K (code regulariser)"
   "byte|softmax-no-renorm|cpu-softmax-no-renorm|1.09|softmax before top-K"
