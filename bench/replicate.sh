@@ -38,7 +38,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $LANES =~ ^[1-9][0-9]*$ ]] || { echo "replicate.sh: --lanes must be a positive integer, got '$LANES'" >&2; exit 2; }
 [[ $STEPS =~ ^[1-9][0-9]*$ ]] || { echo "replicate.sh: --steps must be a positive integer, got '$STEPS'" >&2; exit 2; }
-[[ -n $OUT ]] || OUT=runs/replicate$([[ $SMOKE == 1 ]] && echo -smoke)
+[[ -n $OUT ]] || OUT=runs/replicate$([[ $SMOKE == 1 ]] && echo -smoke || true)
 mkdir -p "$OUT"
 source jobs/common.sh
 sigmoe_build
