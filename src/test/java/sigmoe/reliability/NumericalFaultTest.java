@@ -239,7 +239,7 @@ class NumericalFaultTest {
     }
 
     @Test
-    void aNonFiniteOutputInOneSliceSkipsBothUnderTheGlobalRegulariserWithoutDeadlock() throws Exception {
+    void aNonFiniteOutputInOneSliceSkipsOnlyThatSliceUnderTheGlobalRegulariserWithoutDeadlock() throws Exception {
         Path run = tmp.resolve("spark-global");
         Path conf = Fixtures.confFile(tmp.resolve("spark-global.conf"), corpus, run, "steps = 6", "averaging_frequency = 3",
                 "entropy_reg_mode = global");
@@ -252,10 +252,9 @@ class NumericalFaultTest {
         Fixtures.Run res = Fixtures.cli("train", conf.toString(), "--master", "local[2]");
         assertEquals(0, res.rc(), res.err());
         JsonNode r1 = Fixtures.metrics(run).get(1);
-        // slice 1's NaN selection sums reach slice 0 through the allGather: both skip the step, neither hangs
-        assertEquals(2, r1.get("skipped_steps").asLong(), r1.toString());
-        // (slice 0's regulariser value stays finite, its gradient does not: the fault is caught at the gradient)
-        assertTrue(r1.get("fault").asText().startsWith("slice 0, step 5: non-finite"), r1.toString());
+        // slice 1's NaN selection sums stay out of the all-reduce: slice 0 trains on, only slice 1 skips, neither hangs
+        assertEquals(1, r1.get("skipped_steps").asLong(), r1.toString());
+        assertTrue(r1.get("fault").asText().startsWith("slice 1, step 5: non-finite"), r1.toString());
         System.out.println("  global regulariser: " + r1.get("fault").asText());
         Checkpoint c = Checkpoint.load(Fixtures.checkpoint(run, 6).resolve("model.safetensors").toString());
         for (String n : c.names()) for (float x : c.tensor(n)) assertTrue(Float.isFinite(x), n);
