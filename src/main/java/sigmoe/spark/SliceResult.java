@@ -11,6 +11,8 @@ public final class SliceResult implements Serializable {
     private static final long serialVersionUID = 1L;
     double[] params, m, v, expertCounts;
     double ceSum, regSum, computeSeconds, maxComputeSeconds;
+    /** The slowest slice's seconds for each phase outside the compute: see {@link Times}. */
+    double maxFetchSeconds, maxLoadSeconds, maxPackSeconds;
     long tokens, steps, skipped, slices, rebuilds;
     /** Longest run of consecutive skipped steps any slice reached (runs continue across rounds on one replica). */
     long maxSkipRun;
@@ -38,8 +40,11 @@ public final class SliceResult implements Serializable {
             acc.fault = o.fault();
             acc.faultSlice = o.slice();
         }
-        acc.computeSeconds += o.computeSeconds();
-        acc.maxComputeSeconds = Math.max(acc.maxComputeSeconds, o.computeSeconds());
+        acc.computeSeconds += o.times().compute();
+        acc.maxComputeSeconds = Math.max(acc.maxComputeSeconds, o.times().compute());
+        acc.maxFetchSeconds = Math.max(acc.maxFetchSeconds, o.times().fetch());
+        acc.maxLoadSeconds = Math.max(acc.maxLoadSeconds, o.times().load());
+        acc.maxPackSeconds = Math.max(acc.maxPackSeconds, o.times().pack());
         return acc;
     }
 
@@ -65,6 +70,9 @@ public final class SliceResult implements Serializable {
         }
         a.computeSeconds += b.computeSeconds;
         a.maxComputeSeconds = Math.max(a.maxComputeSeconds, b.maxComputeSeconds);
+        a.maxFetchSeconds = Math.max(a.maxFetchSeconds, b.maxFetchSeconds);
+        a.maxLoadSeconds = Math.max(a.maxLoadSeconds, b.maxLoadSeconds);
+        a.maxPackSeconds = Math.max(a.maxPackSeconds, b.maxPackSeconds);
         return a;
     }
 
@@ -94,6 +102,13 @@ public final class SliceResult implements Serializable {
      * during the round and {@code fault} the first skipped step's description (null when none was skipped).
      */
     record SliceOutput(int slice, float[] params, float[] m, float[] v, double[] expertCounts, double ceSum, double regSum,
-                       long tokens, long steps, long skipped, boolean rebuilt, double computeSeconds, long maxSkipRun,
+                       long tokens, long steps, long skipped, boolean rebuilt, Times times, long maxSkipRun,
                        String fault) implements Serializable {}
+
+    /**
+     * Where one slice task's time went, in seconds: the broadcast state's fetch and deserialisation ({@code fetch}),
+     * its copy into the replica ({@code load}), the H steps ({@code compute}) and the copy of the state out for the
+     * aggregation ({@code pack}).
+     */
+    record Times(double fetch, double load, double compute, double pack) implements Serializable {}
 }
