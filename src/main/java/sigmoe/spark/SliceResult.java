@@ -12,7 +12,7 @@ public final class SliceResult implements Serializable {
     double[] params, m, v, expertCounts;
     double ceSum, regSum, computeSeconds, maxComputeSeconds;
     /** The slowest slice's seconds for each phase outside the compute: see {@link Times}. */
-    double maxFetchSeconds, maxLoadSeconds, maxPackSeconds;
+    double maxFetchSeconds, maxLoadSeconds, maxPackSeconds, maxComputeCpuSeconds, maxExecutorCpuSeconds;
     long tokens, steps, skipped, slices, rebuilds;
     /** Longest run of consecutive skipped steps any slice reached (runs continue across rounds on one replica). */
     long maxSkipRun;
@@ -45,6 +45,8 @@ public final class SliceResult implements Serializable {
         acc.maxFetchSeconds = Math.max(acc.maxFetchSeconds, o.times().fetch());
         acc.maxLoadSeconds = Math.max(acc.maxLoadSeconds, o.times().load());
         acc.maxPackSeconds = Math.max(acc.maxPackSeconds, o.times().pack());
+        acc.maxComputeCpuSeconds = Math.max(acc.maxComputeCpuSeconds, o.times().computeCpu());
+        acc.maxExecutorCpuSeconds = Math.max(acc.maxExecutorCpuSeconds, o.times().executorCpu());
         return acc;
     }
 
@@ -73,6 +75,8 @@ public final class SliceResult implements Serializable {
         a.maxFetchSeconds = Math.max(a.maxFetchSeconds, b.maxFetchSeconds);
         a.maxLoadSeconds = Math.max(a.maxLoadSeconds, b.maxLoadSeconds);
         a.maxPackSeconds = Math.max(a.maxPackSeconds, b.maxPackSeconds);
+        a.maxComputeCpuSeconds = Math.max(a.maxComputeCpuSeconds, b.maxComputeCpuSeconds);
+        a.maxExecutorCpuSeconds = Math.max(a.maxExecutorCpuSeconds, b.maxExecutorCpuSeconds);
         return a;
     }
 
@@ -90,6 +94,9 @@ public final class SliceResult implements Serializable {
         return acc;
     }
 
+    /** The mean over the {@code n} slices of parameters (k = 0), Adam m (1) or v (2), rounded to float. */
+    float[] mean(int k, long n) { return mean(k == 0 ? params : k == 1 ? m : v, n); }
+
     /** The mean over slices, rounded to float (the next round's parameters or moments). */
     static float[] mean(double[] sum, long n) {
         float[] out = new float[sum.length];
@@ -106,9 +113,11 @@ public final class SliceResult implements Serializable {
                        String fault) implements Serializable {}
 
     /**
-     * Where one slice task's time went, in seconds: the broadcast state's fetch and deserialisation ({@code fetch}),
-     * its copy into the replica ({@code load}), the H steps ({@code compute}) and the copy of the state out for the
-     * aggregation ({@code pack}).
+     * Where one slice task's time went, in wall seconds: the broadcast state's fetch and deserialisation
+     * ({@code fetch}), its copy into the replica ({@code load}), the H steps ({@code compute}) and the copy of the state
+     * out for the aggregation ({@code pack}); and CPU seconds: the task thread's during the H steps
+     * ({@code computeCpu}) and the executor JVM's over its round cycle ({@code executorCpu}, {@link CpuClock#sinceLastTask}).
      */
-    record Times(double fetch, double load, double compute, double pack) implements Serializable {}
+    record Times(double fetch, double load, double compute, double pack, double computeCpu, double executorCpu)
+            implements Serializable {}
 }

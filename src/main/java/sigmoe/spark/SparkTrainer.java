@@ -134,7 +134,7 @@ public final class SparkTrainer {
                 t.batchSize() / workers, t.segmentLength(), h, t.steps(), global ? "global" : "local", dir.uri());
         Progress progress = new Progress(state.step(), t.steps());
         double lastTrain = Double.NaN, lastValid = Double.NaN;
-        long rebuildsTotal = 0, loop0 = System.nanoTime();
+        long rebuildsTotal = 0, loop0 = System.nanoTime(), driverCpu = CpuClock.process();
         try {
             while (state.step() < t.steps()) {
                 long round = state.step() / h;
@@ -177,7 +177,7 @@ public final class SparkTrainer {
                 }
                 long m0 = System.nanoTime();
                 state = new RoundState(end, state.adamStep() + steps - sums.skipped / workers,
-                        SliceResult.mean(sums.params, workers), SliceResult.mean(sums.m, workers), SliceResult.mean(sums.v, workers));
+                        sums.mean(0, workers), sums.mean(1, workers), sums.mean(2, workers));
                 // Skipped steps leave a slice's parameters as they were, so the mean stays finite; anything else non-finite
                 // (an overflowing update) must not reach the next round or a checkpoint.
                 String bad = firstNonFinite(model, state);
@@ -208,6 +208,8 @@ public final class SparkTrainer {
                 rec.put("pack_s", sums.maxPackSeconds);
                 rec.put("aggregate_s", aggregateS);
                 rec.put("average_s", averageS);
+                rec.put("compute_cpu_s", sums.maxComputeCpuSeconds);
+                rec.put("executor_cpu_s", sums.maxExecutorCpuSeconds);
                 rec.put("rebuilds", sums.rebuilds);
                 rec.put("skipped_steps", sums.skipped);
                 if (sums.fault != null) rec.put("fault", sums.fault);
@@ -228,6 +230,9 @@ public final class SparkTrainer {
                 // wall seconds since this invocation's first round; consecutive differences are whole round cycles
                 // (broadcast to the previous line's checkpoint and validation), the denominator of the comm share
                 rec.put("elapsed_s", (System.nanoTime() - loop0) / 1e9);
+                long cpuNow = CpuClock.process(); // the driver's CPU over the cycle: all of it outside the slices' compute
+                rec.put("driver_cpu_s", (cpuNow - driverCpu) / 1e9);
+                driverCpu = cpuNow;
                 metrics.append(rec);
                 out.println(progress.line(end, lastTrain, sums.tokens / roundS, 0, extra).replace(" | lr 0.00e+00", ""));
                 if (ckpt) {

@@ -34,14 +34,7 @@ final class RoundBreakdown {
 
     static Result run(String label, Path dir, int workers, int h, int rounds, int executorMb, List<String> trainerKeys,
                       List<String> sparkKeys) throws Exception {
-        String classes = System.getProperty("sigmoe.classes",
-                Path.of("target/classes").toAbsolutePath() + File.pathSeparator + Path.of("target/test-classes").toAbsolutePath());
-        SparkConf conf = new SparkConf().setMaster("local-cluster[" + workers + ",1," + executorMb + "]").setAppName("SparkBench")
-                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
-                .set("spark.ui.enabled", "false").set("spark.executor.extraClassPath", classes)
-                .set("spark.executor.extraJavaOptions", System.getProperty("sigmoe.jvm.flags", ""))
-                .set("spark.executorEnv.OMP_NUM_THREADS", "1").set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1");
-        for (String kv : sparkKeys) conf.set(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        SparkConf conf = conf(workers, executorMb, sparkKeys);
         List<String> o = new ArrayList<>(trainerKeys);
         o.addAll(List.of("train.run_dir=" + dir, "train.steps=" + (long) h * rounds, "train.workers=" + workers,
                 "train.averaging_frequency=" + h, "train.log_interval=1", "train.eval_interval=0", "train.checkpoint_interval=0"));
@@ -89,6 +82,13 @@ final class RoundBreakdown {
             attributed += x.get("compute_s").asDouble();
             p.put("driver: metrics, expert stats, rest (unattributed)", Math.max(0, c - attributed));
             p.put("result bytes per task (MB)", last.resultBytes() / 1e6);
+            // CPU seconds: what the communication costs on an idle machine (its wall time here is mostly waiting for a core)
+            double computeCpu = x.get("compute_cpu_s").asDouble(), executorCpu = x.get("executor_cpu_s").asDouble();
+            double outsideCpu = Math.max(0, executorCpu - computeCpu) + x.get("driver_cpu_s").asDouble();
+            p.put("CPU s: compute (task thread, H steps)", computeCpu);
+            p.put("CPU s: executor JVM outside compute (slowest slice)", Math.max(0, executorCpu - computeCpu));
+            p.put("CPU s: driver JVM", x.get("driver_cpu_s").asDouble());
+            p.put("CPU share outside compute, %", 100 * outsideCpu / (outsideCpu + computeCpu));
             for (Map.Entry<String, Double> e : p.entrySet()) parts.merge(e.getKey(), e.getValue() / n, Double::sum);
             cycle += c / n;
             compute += x.get("compute_s").asDouble() / n;
@@ -97,6 +97,19 @@ final class RoundBreakdown {
         long rebuilds = m.stream().mapToLong(j -> j.get("rebuilds").asLong()).sum();
         Arrays.sort(tps);
         return new Result(label, workers, h, n, tps[n / 2], cycle, compute, parts, rebuilds);
+    }
+
+    /** local-cluster with {@code workers} executor JVMs of 1 core and the given settings over the defaults. */
+    static SparkConf conf(int workers, int executorMb, List<String> sparkKeys) {
+        String classes = System.getProperty("sigmoe.classes",
+                Path.of("target/classes").toAbsolutePath() + File.pathSeparator + Path.of("target/test-classes").toAbsolutePath());
+        SparkConf conf = new SparkConf().setMaster("local-cluster[" + workers + ",1," + executorMb + "]").setAppName("SparkBench")
+                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
+                .set("spark.ui.enabled", "false").set("spark.executor.extraClassPath", classes)
+                .set("spark.executor.extraJavaOptions", System.getProperty("sigmoe.jvm.flags", ""))
+                .set("spark.executorEnv.OMP_NUM_THREADS", "1").set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1");
+        for (String kv : sparkKeys) conf.set(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        return conf;
     }
 
     /** A markdown table of one or more results side by side, one row per part. */

@@ -16,8 +16,10 @@ import sigmoe.testutil.TestCorpora;
  *   <li>{@code small}: conf/small-moe.conf and conf/small-dense.conf (B = 16 streams of 128 tokens, 2 slices), H = 10:
  *   where a round's time goes, part by part ({@link RoundBreakdown}).</li>
  * </ul>
- * Both on byte-level Moby-Dick. Arguments: SIZES (comma-separated, default tiny,small), ROUNDS of the small runs
- * (default 5, the first not measured), then any spark.KEY=VALUE settings for every run. Prints the tables and writes
+ * Both on byte-level Moby-Dick. Arguments: SIZES (comma-separated, default tiny,small; small-moe or
+ * small-dense alone), ROUNDS of the small runs
+ * (default 5, the first not measured), then any spark.KEY=VALUE settings for every run
+ * and any variants LABEL:spark.KEY=VALUE;spark.KEY=VALUE, each a small run of its own in the same benchmark run. Prints the tables and writes
  * them to target/bench/spark.md.
  */
 public final class SparkBench {
@@ -27,17 +29,26 @@ public final class SparkBench {
         LocalClusterTest.prepareSparkHome();
         List<String> sizes = Arrays.asList((args.length > 0 ? args[0] : "tiny,small").split(","));
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        List<String> spark = args.length > 2 ? Arrays.asList(args).subList(2, args.length) : List.of();
+        List<String> spark = new ArrayList<>(), variants = new ArrayList<>();
+        for (int i = 2; i < args.length; i++) (args[i].matches("[\\w-]+:.*") ? variants : spark).add(args[i]);
+        if (variants.isEmpty()) variants.add("");
         Path tmp = Files.createTempDirectory("spark-bench");
         Path corpus = TestCorpora.byteCorpus(tmp.resolve("corpus"), 400_000, 20_000, 20_000);
         StringBuilder md = new StringBuilder("# Spark trainer benchmark\n\nbyte-level Moby-Dick; executors of 1 core "
                 + "(local-cluster); extra Spark settings: " + (spark.isEmpty() ? "none" : String.join(" ", spark)) + "\n");
-        if (sizes.contains("small")) {
+        List<String> small = sizes.contains("small") ? List.of("small-moe", "small-dense")
+                : sizes.stream().filter(x -> x.startsWith("small-")).toList();
+        if (!small.isEmpty()) {
             List<RoundBreakdown.Result> rs = new ArrayList<>();
-            for (String c : List.of("small-moe", "small-dense")) {
-                List<String> keys = List.of("conf/" + c + ".conf", "train.data=" + corpus, "train.warmup=0");
-                rs.add(RoundBreakdown.run(c, tmp.resolve("run-" + c), 2, 10, rounds, 3072, keys, spark));
-                System.out.println(RoundBreakdown.table(rs));
+            for (String c : small) {
+                for (String v : variants) { // label:spark.KEY=VALUE;spark.KEY=VALUE, compared in one benchmark run
+                    List<String> keys = List.of("conf/" + c + ".conf", "train.data=" + corpus, "train.warmup=0");
+                    List<String> conf = new ArrayList<>(spark);
+                    String label = v.isEmpty() ? c : c + " " + v.substring(0, v.indexOf(':'));
+                    for (String kv : v.substring(v.indexOf(':') + 1).split(";")) if (!kv.isBlank()) conf.add(kv);
+                    rs.add(RoundBreakdown.run(label, tmp.resolve("run-" + rs.size()), 2, 10, rounds, 3072, keys, conf));
+                    System.out.println(RoundBreakdown.table(rs));
+                }
             }
             md.append("\n## small (conf/small-*.conf: d 256, 4 layers, B = 16 × T = 128, 2 slices of 8 streams), H = 10\n\n")
                     .append(RoundBreakdown.table(rs));
