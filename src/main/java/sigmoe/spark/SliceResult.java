@@ -3,13 +3,15 @@ package sigmoe.spark;
 import java.io.Serializable;
 
 /**
- * Everything additive that a round returns, summed over slices by treeAggregate: parameter and moment sums (in
- * double, so the sum of W float arrays is exact — and hence independent of Spark's combination order — unless the
- * values at one index span more than ~2^29/W in magnitude), loss and token sums, and raw expert counts.
+ * Everything additive that a round returns, summed over slices by treeAggregate: the parameter and moment sums
+ * ({@link StateSum}: a slice's floats as they are, exact double sums where results meet), loss and token sums, and
+ * raw expert counts.
  */
 public final class SliceResult implements Serializable {
-    private static final long serialVersionUID = 1L;
-    double[] params, m, v, expertCounts;
+    private static final long serialVersionUID = 2L;
+    /** Parameters and Adam moments summed over the slices (null while empty). */
+    StateSum state;
+    double[] expertCounts;
     double ceSum, regSum, computeSeconds, maxComputeSeconds;
     /** The slowest slice's seconds for each phase outside the compute: see {@link Times}. */
     double maxFetchSeconds, maxLoadSeconds, maxPackSeconds, maxComputeCpuSeconds, maxExecutorCpuSeconds;
@@ -24,9 +26,9 @@ public final class SliceResult implements Serializable {
 
     /** Adds one slice's float state and counters (seqOp). */
     static SliceResult add(SliceResult acc, SliceOutput o) {
-        acc.params = addInto(acc.params, o.params());
-        acc.m = addInto(acc.m, o.m());
-        acc.v = addInto(acc.v, o.v());
+        StateSum one = StateSum.of(o.params(), o.m(), o.v());
+        if (acc.state == null) acc.state = one;
+        else acc.state.add(one);
         acc.expertCounts = addInto(acc.expertCounts, o.expertCounts());
         acc.ceSum += o.ceSum();
         acc.regSum += o.regSum();
@@ -54,9 +56,8 @@ public final class SliceResult implements Serializable {
     static SliceResult merge(SliceResult a, SliceResult b) {
         if (a.slices == 0) return b;
         if (b.slices == 0) return a;
-        a.params = addInto(a.params, b.params);
-        a.m = addInto(a.m, b.m);
-        a.v = addInto(a.v, b.v);
+        if (a.state == null) a.state = b.state;
+        else if (b.state != null) a.state.add(b.state);
         a.expertCounts = addInto(a.expertCounts, b.expertCounts);
         a.ceSum += b.ceSum;
         a.regSum += b.regSum;
@@ -80,11 +81,10 @@ public final class SliceResult implements Serializable {
         return a;
     }
 
-    private static double[] addInto(double[] acc, float[] x) {
-        if (x == null) return acc;
-        if (acc == null) acc = new double[x.length];
-        for (int i = 0; i < x.length; i++) acc[i] += x[i];
-        return acc;
+    /** The mean over the {@code n} slices of parameters (k = 0), Adam m (1) or v (2), rounded to float: see {@link StateSum}. */
+    float[] mean(int k, long n) {
+        if (n != slices || state == null) throw new IllegalStateException("mean over " + n + " slices of a sum of " + slices);
+        return state.mean(k, n);
     }
 
     private static double[] addInto(double[] acc, double[] x) {
@@ -92,16 +92,6 @@ public final class SliceResult implements Serializable {
         if (acc == null) return x.clone();
         for (int i = 0; i < x.length; i++) acc[i] += x[i];
         return acc;
-    }
-
-    /** The mean over the {@code n} slices of parameters (k = 0), Adam m (1) or v (2), rounded to float. */
-    float[] mean(int k, long n) { return mean(k == 0 ? params : k == 1 ? m : v, n); }
-
-    /** The mean over slices, rounded to float (the next round's parameters or moments). */
-    static float[] mean(double[] sum, long n) {
-        float[] out = new float[sum.length];
-        for (int i = 0; i < sum.length; i++) out[i] = (float) (sum[i] / n);
-        return out;
     }
 
     /**
