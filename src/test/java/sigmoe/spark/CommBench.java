@@ -44,7 +44,7 @@ public final class CommBench {
             RoundState state = plan.state;
             for (int r = 0; r < rounds; r++) {
                 sc.setJobGroup("comm", "round " + r, false);
-                long t0 = System.nanoTime();
+                long t0 = System.nanoTime(), cpu0 = CpuClock.process();
                 Broadcast<RoundState> bc = sc.broadcast(state);
                 long t1 = System.nanoTime();
                 RoundSpec spec = new RoundSpec(runId, json, workers, r, 0, null, null, -1, false, null, true);
@@ -53,7 +53,8 @@ public final class CommBench {
                 bc.destroy();
                 state = new RoundState(0, 0, sums.mean(0, workers), sums.mean(1, workers), sums.mean(2, workers));
                 long t3 = System.nanoTime();
-                driver.add(new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t3 - t0) / 1e9});
+                driver.add(new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t3 - t0) / 1e9,
+                        (CpuClock.process() - cpu0) / 1e9});
                 results.add(sums);
             }
         } finally {
@@ -62,17 +63,50 @@ public final class CommBench {
         List<RoundTimeline.Job> jobs = timeline.rounds();
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "# Spark round communication, %s (%,d parameters), "
                 + "2 executors, 0 local steps%n%n| round | total s | broadcast s | fetch s | load s | pack s | task run s | "
-                + "result ser s | transfer s | merge + job end s | average s |%n|---|---|---|---|---|---|---|---|---|---|---|%n",
+                + "result ser s | transfer s | merge + job end s | average s | driver CPU s | executor CPU s |%n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|%n",
                 c, plan.state.params().length));
+        double[] mean = new double[12];
         for (int r = 0; r < rounds; r++) {
             double[] d = driver.get(r);
             SliceResult s = results.get(r);
             RoundTimeline.Job j = jobs.get(r);
             RoundTimeline.Task last = j.last();
-            b.append(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |%n", r,
-                    d[3], d[0], s.maxFetchSeconds, s.maxLoadSeconds, s.maxPackSeconds, last.run() / 1e3, last.resultSerialize() / 1e3,
-                    last.transfer() / 1e3, d[1] - (last.finish() - j.submitted) / 1e3, d[2]));
+            double[] row = {d[3], d[0], s.maxFetchSeconds, s.maxLoadSeconds, s.maxPackSeconds, last.run() / 1e3,
+                    last.resultSerialize() / 1e3, last.transfer() / 1e3, d[1] - (last.finish() - j.submitted) / 1e3, d[2], d[4],
+                    s.maxExecutorCpuSeconds};
+            b.append("| ").append(r);
+            for (double x : row) b.append(String.format(Locale.ROOT, " | %.3f", x));
+            b.append(" |\n");
+            // rounds 0 and 1 build the replicas and warm the JIT up
+            for (int i = 0; i < row.length && r >= 2; i++) mean[i] += row[i] / (rounds - 2);
         }
+        b.append("| **mean of rounds 2+**");
+        for (double x : mean) b.append(String.format(Locale.ROOT, " | %.3f", x));
+        b.append(" |\n");
         System.out.println(b);
+        System.out.println(threadCpu());
+    }
+
+    /** The driver JVM's CPU seconds by thread name (Linux /proc; digits folded), largest first: where its CPU went. */
+    static String threadCpu() {
+        java.util.Map<String, Double> by = new java.util.TreeMap<>();
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) return "";
+        double hz = 100; // USER_HZ
+        for (java.io.File t : tasks) {
+            try {
+                String stat = Files.readString(t.toPath().resolve("stat"));
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                by.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / hz, Double::sum);
+            } catch (Exception e) {
+                // a thread that ended while being read
+            }
+        }
+        StringBuilder b = new StringBuilder("driver JVM CPU s by thread:");
+        by.entrySet().stream().sorted((x, y) -> Double.compare(y.getValue(), x.getValue())).limit(14)
+                .forEach(e -> b.append(String.format(Locale.ROOT, " %s %.2f;", e.getKey(), e.getValue())));
+        return b.toString();
     }
 }
