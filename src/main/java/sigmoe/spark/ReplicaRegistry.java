@@ -10,7 +10,7 @@ import sigmoe.train.Replica;
 
 /**
  * Executor-resident state (a static map in the executor JVM): the replica of each (run, slice) and the opened train
- * split of each corpus. It is a cache: a task that finds nothing rebuilds from the round's broadcast state, so
+ * split of each corpus. It is a cache: a task that finds nothing rebuilds from the round's state (StateServer), so
  * correctness never depends on it (architecture.md).
  */
 final class ReplicaRegistry {

@@ -1,16 +1,17 @@
 package sigmoe.spark;
 
 import java.io.Serializable;
+import java.util.TreeMap;
 
 /**
- * Everything additive that a round returns, summed over slices by treeAggregate: the parameter and moment sums
- * ({@link StateSum}: a slice's floats as they are, exact double sums where results meet), loss and token sums, and
- * raw expert counts.
+ * Everything additive that a round returns, summed over slices by treeAggregate: which task attempt of each slice
+ * produced it (the driver averages those attempts' states, which went to its {@link StateServer}), loss and token
+ * sums, and raw expert counts.
  */
 public final class SliceResult implements Serializable {
-    private static final long serialVersionUID = 2L;
-    /** Parameters and Adam moments summed over the slices (null while empty). */
-    StateSum state;
+    private static final long serialVersionUID = 3L;
+    /** Slice → the task attempt whose state upload this result stands for. */
+    final TreeMap<Integer, Long> attempts = new TreeMap<>();
     double[] expertCounts;
     double ceSum, regSum, computeSeconds, maxComputeSeconds;
     /** The slowest slice's seconds for each phase outside the compute: see {@link Times}. */
@@ -26,9 +27,7 @@ public final class SliceResult implements Serializable {
 
     /** Adds one slice's float state and counters (seqOp). */
     static SliceResult add(SliceResult acc, SliceOutput o) {
-        StateSum one = StateSum.of(o.params(), o.m(), o.v());
-        if (acc.state == null) acc.state = one;
-        else acc.state.add(one);
+        acc.attempts.put(o.slice(), o.attempt());
         acc.expertCounts = addInto(acc.expertCounts, o.expertCounts());
         acc.ceSum += o.ceSum();
         acc.regSum += o.regSum();
@@ -56,8 +55,7 @@ public final class SliceResult implements Serializable {
     static SliceResult merge(SliceResult a, SliceResult b) {
         if (a.slices == 0) return b;
         if (b.slices == 0) return a;
-        if (a.state == null) a.state = b.state;
-        else if (b.state != null) a.state.add(b.state);
+        a.attempts.putAll(b.attempts);
         a.expertCounts = addInto(a.expertCounts, b.expertCounts);
         a.ceSum += b.ceSum;
         a.regSum += b.regSum;
@@ -81,12 +79,6 @@ public final class SliceResult implements Serializable {
         return a;
     }
 
-    /** The mean over the {@code n} slices of parameters (k = 0), Adam m (1) or v (2), rounded to float: see {@link StateSum}. */
-    float[] mean(int k, long n) {
-        if (n != slices || state == null) throw new IllegalStateException("mean over " + n + " slices of a sum of " + slices);
-        return state.mean(k, n);
-    }
-
     private static double[] addInto(double[] acc, double[] x) {
         if (x == null) return acc;
         if (acc == null) return x.clone();
@@ -95,17 +87,18 @@ public final class SliceResult implements Serializable {
     }
 
     /**
-     * One slice's output of a round; {@code maxSkipRun} is the longest run of consecutive skipped steps of its replica
+     * One slice's output of a round; {@code attempt} identifies the task attempt whose state it uploaded (Spark's
+     * task attempt id), {@code maxSkipRun} is the longest run of consecutive skipped steps of its replica
      * during the round and {@code fault} the first skipped step's description (null when none was skipped).
      */
-    record SliceOutput(int slice, float[] params, float[] m, float[] v, double[] expertCounts, double ceSum, double regSum,
+    record SliceOutput(int slice, long attempt, double[] expertCounts, double ceSum, double regSum,
                        long tokens, long steps, long skipped, boolean rebuilt, Times times, long maxSkipRun,
                        String fault) implements Serializable {}
 
     /**
-     * Where one slice task's time went, in wall seconds: the broadcast state's fetch and deserialisation
-     * ({@code fetch}), its copy into the replica ({@code load}), the H steps ({@code compute}) and the copy of the state
-     * out for the aggregation ({@code pack}); and CPU seconds: the task thread's during the H steps
+     * Where one slice task's time went, in wall seconds: the round state's download from the driver into the replica
+     * ({@code fetch}), finding or building the replica ({@code load}), the H steps ({@code compute}) and the upload of
+     * its state to the driver ({@code pack}); and CPU seconds: the task thread's during the H steps
      * ({@code computeCpu}) and the executor JVM's over its round cycle ({@code executorCpu}, {@link CpuClock#sinceLastTask}).
      */
     record Times(double fetch, double load, double compute, double pack, double computeCpu, double executorCpu)

@@ -3,7 +3,6 @@ package sigmoe.spark;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import org.apache.spark.TaskContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -19,41 +18,45 @@ import sigmoe.train.Trainer;
 
 /**
  * What one Spark task does in a round, on its executor: find (or rebuild) the slice's replica, load the averaged
- * state, run H local steps on the slice's fixed streams, and return its state and additive statistics.
+ * state from the driver's {@link StateServer}, run H local steps on the slice's fixed streams, send its state back
+ * there and return its additive statistics.
  */
 final class SliceTask {
     private SliceTask() {}
 
-    static SliceResult.SliceOutput run(int slice, RoundSpec spec, Broadcast<RoundState> bc) throws IOException {
+    static SliceResult.SliceOutput run(int slice, RoundSpec spec) throws IOException {
         setThreads();
         long cpu0 = CpuClock.process();
-        long f0 = System.nanoTime();
-        RoundState state = bc.value(); // fetched (torrent blocks) and deserialised on the first call in this JVM
-        long f1 = System.nanoTime();
         RunConfig rc = ReplicaRegistry.config(spec.runId(), spec.configJson());
         TrainConfig t = rc.train();
-        // The replica leaves the registry while this attempt mutates it and returns only when the round succeeded:
-        // an attempt that fails half-way (its barrier stage aborted, its task killed) leaves nothing behind, so a
-        // retry on this executor rebuilds from the round's broadcast state instead of reusing a half-advanced replica
-        // (whose XL memory and RNG may already hold part of the round while its step counter does not show it).
-        Replica rep = ReplicaRegistry.take(spec.runId(), slice);
+        Replica rep;
         boolean rebuilt = false;
-        if (rep == null || rep.step() != state.step()) {
-            rep = build(rc, slice, spec.workers());
-            if (spec.resumeDir() != null && state.step() == spec.resumeStep()) {
-                ReplicaState.read(rep, spec.resumeDir() + "/state-slice-" + slice + ".safetensors");
-            } else if (state.step() > 0) {
-                // Lost replica (executor died, task moved): the stream resumes at the right batch with empty memory.
-                rebuilt = true;
-                rep.rng.setState(Trainer.replicaSeed(t.seed(), slice) ^ (state.step() * 0x9E3779B97F4A7C15L));
+        long f0, f1, f2, f3;
+        try (StateClient state = new StateClient(spec.stateAddress(), slice)) {
+            f0 = System.nanoTime();
+            StateClient.Header h = state.get(spec.round());
+            f1 = System.nanoTime();
+            // The replica leaves the registry while this attempt mutates it and returns only when the round succeeded:
+            // an attempt that fails half-way (its barrier stage aborted, its task killed) leaves nothing behind, so a
+            // retry on this executor rebuilds from the round's state instead of reusing a half-advanced replica
+            // (whose XL memory and RNG may already hold part of the round while its step counter does not show it).
+            rep = ReplicaRegistry.take(spec.runId(), slice);
+            if (rep == null || rep.step() != h.step()) {
+                rep = build(rc, slice, spec.workers());
+                if (spec.resumeDir() != null && h.step() == spec.resumeStep()) {
+                    ReplicaState.read(rep, spec.resumeDir() + "/state-slice-" + slice + ".safetensors");
+                } else if (h.step() > 0) {
+                    // Lost replica (executor died, task moved): the stream resumes at the right batch with empty memory.
+                    rebuilt = true;
+                    rep.rng.setState(Trainer.replicaSeed(t.seed(), slice) ^ (h.step() * 0x9E3779B97F4A7C15L));
+                }
+                rep.setStep(h.step());
             }
-            rep.setStep(state.step());
+            f2 = System.nanoTime();
+            state.readInto(h, rep.model.params.values(), rep.adam.m(), rep.adam.v());
+            rep.adam.setStep(h.adamStep());
+            f3 = System.nanoTime();
         }
-        put(rep.model.params.values(), state.params());
-        put(rep.adam.m(), state.m());
-        put(rep.adam.v(), state.v());
-        rep.adam.setStep(state.adamStep());
-        long f2 = System.nanoTime();
 
         LrSchedule schedule = LrSchedule.of(t);
         ExpertReport.collect(rep.model, spec.collectStats());
@@ -81,12 +84,14 @@ final class SliceTask {
         if (allReduce != null) allReduce.close();
         if (spec.checkpointDir() != null)
             ReplicaState.write(rep, spec.checkpointDir() + "/state-slice-" + slice + ".safetensors", false);
-        long p0 = System.nanoTime();
         double[] counts = spec.collectStats() ? ExpertReport.flatten(rep.model) : null;
-        float[] params = get(rep.model.params.values()), m = get(rep.adam.m()), v = get(rep.adam.v());
-        SliceResult.Times times = new SliceResult.Times((f1 - f0) / 1e9, (f2 - f1) / 1e9, secs, (System.nanoTime() - p0) / 1e9,
-                cpu, CpuClock.sinceLastTask(cpu0));
-        SliceResult.SliceOutput out = new SliceResult.SliceOutput(slice, params, m, v, counts, ce, reg, tokens, spec.steps(),
+        TaskContext tc = TaskContext.get();
+        long attempt = tc != null ? tc.taskAttemptId() : java.util.concurrent.ThreadLocalRandom.current().nextLong();
+        long p0 = System.nanoTime();
+        StateClient.put(spec.stateAddress(), spec.round(), slice, attempt, rep.model.params.values(), rep.adam.m(), rep.adam.v());
+        SliceResult.Times times = new SliceResult.Times((f1 - f0 + f3 - f2) / 1e9, (f2 - f1) / 1e9, secs,
+                (System.nanoTime() - p0) / 1e9, cpu, CpuClock.sinceLastTask(cpu0));
+        SliceResult.SliceOutput out = new SliceResult.SliceOutput(slice, attempt, counts, ce, reg, tokens, spec.steps(),
                 skipped, rebuilt, times, maxSkipRun, fault);
         ReplicaRegistry.put(spec.runId(), slice, rep);
         return out;

@@ -14,7 +14,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.buffer.DataType;
 import sigmoe.config.ConfigException;
 import sigmoe.config.RunConfig;
@@ -35,9 +34,10 @@ import sigmoe.train.Trainer;
 
 /**
  * The parameter-averaging trainer on Spark's core API. The B streams form W fixed slices (one Spark partition each);
- * every round the driver broadcasts the averaged parameters and Adam moments, each slice runs H local steps on its
- * executor-resident replica (which keeps its XL memory), and treeAggregate returns sums of parameters, moments,
- * losses and raw expert counts. The driver averages, logs a metrics.jsonl line and checkpoints.
+ * every round each slice task loads the averaged parameters and Adam moments from the driver's {@link StateServer},
+ * runs H local steps on its executor-resident replica (which keeps its XL memory) and sends its state back there;
+ * treeAggregate returns the losses, raw expert counts and which task attempt of each slice succeeded. The driver
+ * averages those attempts' states, logs a metrics.jsonl line and checkpoints.
  * With W = 1 it gives exactly the single-process {@link Trainer}'s parameters.
  */
 public final class SparkTrainer {
@@ -119,8 +119,9 @@ public final class SparkTrainer {
         String runId = UUID.randomUUID().toString();
         String configJson = resolved.toJson();
         boolean global = mc.isMoe() && mc.entropyReg() > 0 && t.entropyRegMode() == TrainConfig.EntropyRegMode.GLOBAL && workers > 1;
-        AllReduceServer allReduce = global ? new AllReduceServer(sc.getConf().get("spark.driver.host",
-                java.net.InetAddress.getLocalHost().getHostAddress()), workers) : null;
+        String host = sc.getConf().get("spark.driver.host", java.net.InetAddress.getLocalHost().getHostAddress());
+        AllReduceServer allReduce = global ? new AllReduceServer(host, workers) : null;
+        StateServer exchange = new StateServer(host, workers);
         List<Integer> slices = new ArrayList<>();
         for (int w = 0; w < workers; w++) slices.add(w);
         // Cached, so each slice's partition has a home executor: the scheduler then sends slice w's task back to the
@@ -145,28 +146,27 @@ public final class SparkTrainer {
                 sc.setJobGroup("sigmoe-train-" + runId, String.format("round %d/%d, steps %d-%d", round + 1, totalRounds,
                         state.step() + 1, end), false);
                 long r0 = System.nanoTime();
-                Broadcast<RoundState> bc = sc.broadcast(state);
-                double broadcastS = (System.nanoTime() - r0) / 1e9;
+                exchange.publish(round, state);
+                double broadcastS = (System.nanoTime() - r0) / 1e9; // "broadcast_s": the state's publication
                 RoundSpec spec = new RoundSpec(runId, configJson, workers, round, steps, ckptTmp, resumeDir, resumeStep, global,
-                    allReduce != null ? allReduce.address() : null, true);
+                    allReduce != null ? allReduce.address() : null, true, exchange.address());
                 SliceResult sums = null;
                 long a0 = System.nanoTime();
                 for (int attempt = 1; sums == null; attempt++) {
                     try {
-                        sums = aggregate(rdd, spec, bc, global, t.treeDepth());
+                        sums = aggregate(rdd, spec, global, t.treeDepth());
                     } catch (Exception e) { // SparkException: checked, though no Scala signature declares it
                         // Spark retries a lost task, but never a barrier ResultStage ("Could not recover from a failed
-                        // barrier ResultStage"): a barrier round that lost a task is re-run here, from the same broadcast
+                        // barrier ResultStage"): a barrier round that lost a task is re-run here, from the same published
                         // state; every slice rebuilds (a failed attempt never leaves its replica behind) and is counted.
                         if (!global || attempt >= BARRIER_ROUND_ATTEMPTS || !String.valueOf(e.getMessage()).contains("barrier"))
                             throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
                         String why = String.valueOf(e.getMessage()).strip().lines().reduce((a, b) -> b).orElse("");
-                        out.printf("round %d: the barrier stage failed (%s); re-running the round from its broadcast state, "
+                        out.printf("round %d: the barrier stage failed (%s); re-running the round from its published state, "
                                 + "attempt %d of %d%n", round, why, attempt + 1, BARRIER_ROUND_ATTEMPTS);
                     }
                 }
                 double aggregateS = (System.nanoTime() - a0) / 1e9;
-                bc.destroy();
                 double roundS = (System.nanoTime() - r0) / 1e9;
                 if (sums.slices != workers)
                     throw new IllegalStateException("round " + round + " returned " + sums.slices + " slices, expected " + workers);
@@ -176,8 +176,7 @@ public final class SparkTrainer {
                     throw Trainer.stopped(end, sums.maxSkipRun, sums.fault, dir);
                 }
                 long m0 = System.nanoTime();
-                state = new RoundState(end, state.adamStep() + steps - sums.skipped / workers,
-                        sums.mean(0, workers), sums.mean(1, workers), sums.mean(2, workers));
+                state = exchange.average(round, sums.attempts, end, state.adamStep() + steps - sums.skipped / workers);
                 // Skipped steps leave a slice's parameters as they were, so the mean stays finite; anything else non-finite
                 // (an overflowing update) must not reach the next round or a checkpoint.
                 String bad = firstNonFinite(model, state);
@@ -228,7 +227,7 @@ public final class SparkTrainer {
                     extra = (extra.isEmpty() ? "" : extra + " | ") + String.format("valid %.4f", lastValid);
                 }
                 // wall seconds since this invocation's first round; consecutive differences are whole round cycles
-                // (broadcast to the previous line's checkpoint and validation), the denominator of the comm share
+                // (publication to the previous line's checkpoint and validation), the denominator of the comm share
                 rec.put("elapsed_s", (System.nanoTime() - loop0) / 1e9);
                 long cpuNow = CpuClock.process(); // the driver's CPU over the cycle: all of it outside the slices' compute
                 rec.put("driver_cpu_s", (cpuNow - driverCpu) / 1e9);
@@ -246,6 +245,7 @@ public final class SparkTrainer {
         } finally {
             rdd.unpersist(false);
             if (allReduce != null) allReduce.close();
+            exchange.close();
         }
         if (Double.isNaN(lastValid)) lastValid = validate(model, valid, t);
         out.printf("replicas rebuilt during the run: %d%n", rebuildsTotal);
@@ -253,12 +253,12 @@ public final class SparkTrainer {
     }
 
     /** One round on the executors: barrier stage when the entropy regulariser is global (an all-reduce at every step). */
-    static SliceResult aggregate(JavaRDD<Integer> rdd, RoundSpec spec, Broadcast<RoundState> bc, boolean barrier, int depth) {
+    static SliceResult aggregate(JavaRDD<Integer> rdd, RoundSpec spec, boolean barrier, int depth) {
         JavaRDD<SliceResult.SliceOutput> outs;
         if (barrier) {
-            outs = BarrierRound.map(rdd, spec, bc);
+            outs = BarrierRound.map(rdd, spec);
         } else {
-            outs = rdd.mapPartitions(it -> java.util.List.of(SliceTask.run(it.next(), spec, bc)).iterator(), true);
+            outs = rdd.mapPartitions(it -> java.util.List.of(SliceTask.run(it.next(), spec)).iterator(), true);
         }
         return outs.treeAggregate(SliceResult.empty(), SliceResult::add, SliceResult::merge, Math.max(1, depth));
     }

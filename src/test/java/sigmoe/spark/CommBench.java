@@ -9,14 +9,13 @@ import java.util.Locale;
 import java.util.UUID;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import sigmoe.config.RunConfig;
 import sigmoe.testutil.TestCorpora;
 
 /**
  * The communication of a Spark round without its compute (not a unit test): the trainer's production round
- * ({@link SparkTrainer#aggregate} of {@link SliceTask}) with zero local steps, so the time is the broadcast, the copies
- * into and out of the replicas, the aggregation and the averaging alone. Arguments: CONFIG (default small-moe), ROUNDS
+ * ({@link SparkTrainer#aggregate} of {@link SliceTask}) with zero local steps, so the time is the state's publication,
+ * its download into and upload from the replicas, the aggregation and the averaging alone. Arguments: CONFIG (default small-moe), ROUNDS
  * (default 8), then spark.KEY=VALUE settings. Two executor JVMs of 1 core (local-cluster).
  */
 public final class CommBench {
@@ -42,20 +41,21 @@ public final class CommBench {
             rdd.count();
             String runId = UUID.randomUUID().toString(), json = plan.resolved.toJson();
             RoundState state = plan.state;
-            for (int r = 0; r < rounds; r++) {
-                sc.setJobGroup("comm", "round " + r, false);
-                long t0 = System.nanoTime(), cpu0 = CpuClock.process();
-                Broadcast<RoundState> bc = sc.broadcast(state);
-                long t1 = System.nanoTime();
-                RoundSpec spec = new RoundSpec(runId, json, workers, r, 0, null, null, -1, false, null, true);
-                SliceResult sums = SparkTrainer.aggregate(rdd, spec, bc, false, plan.resolved.train().treeDepth());
-                long t2 = System.nanoTime();
-                bc.destroy();
-                state = new RoundState(0, 0, sums.mean(0, workers), sums.mean(1, workers), sums.mean(2, workers));
-                long t3 = System.nanoTime();
-                driver.add(new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t3 - t0) / 1e9,
-                        (CpuClock.process() - cpu0) / 1e9});
-                results.add(sums);
+            try (StateServer exchange = new StateServer("127.0.0.1", workers)) {
+                for (int r = 0; r < rounds; r++) {
+                    sc.setJobGroup("comm", "round " + r, false);
+                    long t0 = System.nanoTime(), cpu0 = CpuClock.process();
+                    exchange.publish(r, state);
+                    long t1 = System.nanoTime();
+                    RoundSpec spec = new RoundSpec(runId, json, workers, r, 0, null, null, -1, false, null, true, exchange.address());
+                    SliceResult sums = SparkTrainer.aggregate(rdd, spec, false, plan.resolved.train().treeDepth());
+                    long t2 = System.nanoTime();
+                    state = exchange.average(r, sums.attempts, 0, 0);
+                    long t3 = System.nanoTime();
+                    driver.add(new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t3 - t0) / 1e9,
+                            (CpuClock.process() - cpu0) / 1e9});
+                    results.add(sums);
+                }
             }
         } finally {
             sc.stop();

@@ -1,0 +1,92 @@
+package sigmoe.spark;
+
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A slice task's side of the driver's {@link StateServer}: the round state is read straight from the socket into the
+ * replica's parameter and Adam buffers (ND4J's native memory), and the replica's state is written back from there, so
+ * an executor copies nothing in Java. A killed task's blocking I/O ends with the interrupt.
+ */
+final class StateClient implements Closeable {
+    /** The round state's counters, read before its arrays (the replica is found or built in between). */
+    record Header(long step, long adamStep, int n) {}
+
+    private final SocketChannel channel;
+
+    StateClient(String address, int slice) {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) // the bytes go to native memory as they are
+            throw new IllegalStateException("the round-state exchange needs little-endian executors; this one is "
+                    + ByteOrder.nativeOrder());
+        int colon = address.lastIndexOf(':');
+        try {
+            channel = SocketChannel.open(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
+            channel.socket().setTcpNoDelay(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("slice " + slice + " cannot reach the driver's round-state exchange at " + address, e);
+        }
+    }
+
+    /** Asks for the state of {@code round}; its arrays follow with {@link #readInto}. */
+    Header get(long round) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        write(channel, b.put(StateServer.GET).putLong(round).flip());
+        read(channel, b.clear().limit(4), false);
+        if (b.getInt(0) != StateServer.OK)
+            throw new IOException("the driver no longer serves the state of round " + round + " (a stale task attempt)");
+        read(channel, b.clear().limit(20), false);
+        return new Header(b.getLong(0), b.getLong(8), b.getInt(16));
+    }
+
+    /** Reads the parameters, Adam m and Adam v of the state just announced into these flat FLOAT arrays. */
+    void readInto(Header h, INDArray params, INDArray m, INDArray v) throws IOException {
+        for (INDArray a : new INDArray[] {params, m, v}) read(channel, bytes(a, h.n()), false);
+    }
+
+    /** Sends this slice attempt's state for {@code round} (one connection per upload) and waits for the driver's receipt. */
+    static void put(String address, long round, int slice, long token, INDArray params, INDArray m, INDArray v) throws IOException {
+        try (StateClient c = new StateClient(address, slice)) {
+            int n = (int) params.length();
+            ByteBuffer b = ByteBuffer.allocate(25).order(ByteOrder.LITTLE_ENDIAN);
+            write(c.channel, b.put(StateServer.PUT).putLong(round).putInt(slice).putLong(token).putInt(n).flip());
+            for (INDArray a : new INDArray[] {params, m, v}) write(c.channel, bytes(a, n));
+            read(c.channel, b.clear().limit(4), false);
+            if (b.getInt(0) != StateServer.OK)
+                throw new IOException("the driver refused slice " + slice + "'s state of round " + round + " (a stale task attempt)");
+        }
+    }
+
+    /** The first {@code n} floats of a flat FLOAT array, as bytes of its native memory. */
+    private static ByteBuffer bytes(INDArray a, int n) throws IOException {
+        if (a.length() != n)
+            throw new IOException("the round state has " + n + " values per array but the replica's array has " + a.length());
+        return a.data().asNio().clear().limit(Math.multiplyExact(n, Float.BYTES));
+    }
+
+    /** Fills {@code b}; false at an end of stream before its first byte when {@code eofOk}, else EOF is an error. */
+    static boolean read(SocketChannel c, ByteBuffer b, boolean eofOk) throws IOException {
+        boolean first = true;
+        while (b.hasRemaining()) {
+            if (c.read(b) < 0) {
+                if (first && eofOk) return false;
+                throw new EOFException("the round-state connection closed mid-message");
+            }
+            first = false;
+        }
+        return true;
+    }
+
+    static void write(SocketChannel c, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) c.write(b);
+    }
+
+    @Override
+    public void close() throws IOException { channel.close(); }
+}

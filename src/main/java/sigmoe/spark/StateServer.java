@@ -1,0 +1,240 @@
+package sigmoe.spark;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The round state's exchange on the driver: it serves each round's averaged parameters and Adam moments to the slice
+ * tasks and receives their states back, as raw little-endian floats over plain TCP ({@link StateClient}). Spark's
+ * broadcast and task-result paths carried the same bytes at about ten times the CPU (serialisation layers, block
+ * manager round trips, netty frame assembly; docs/performance.md, "Session 2 — Spark rounds"), and at small sizes
+ * that CPU was most of a round's time outside the compute.
+ *
+ * <p>Uploads are kept per (slice, task attempt): the driver averages the uploads of the attempts whose results Spark
+ * returned, so a failed or lost attempt that uploaded (or half-uploaded) never counts, and a retry on another
+ * executor downloads the same round state again. The mean adds each index's W floats in double in slice order
+ * (exact for W = 2; deterministic for any W, whatever the order in which tasks finish) and rounds to float; one
+ * slice's mean is its own floats, bit for bit. The driver holds 2 + W copies of the state (12 bytes per parameter
+ * each) in direct memory.
+ */
+final class StateServer implements Closeable {
+    static final byte GET = 'G', PUT = 'P';
+    static final int OK = 0, REJECTED = 1;
+
+    private final ServerSocketChannel server;
+    private final int workers;
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "sigmoe-state");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Object lock = new Object();
+    private long round = -1;
+    /** The state served for {@link #round}, and the one before it (reused two rounds later). */
+    private Published current, previous;
+    private final List<Upload> uploads = new ArrayList<>();
+
+    StateServer(String host, int workers) throws IOException {
+        this.workers = workers;
+        this.server = ServerSocketChannel.open();
+        server.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+        pool.execute(this::accept);
+    }
+
+    String address() throws IOException {
+        InetSocketAddress a = (InetSocketAddress) server.getLocalAddress();
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    /** Serves {@code s} as the state of {@code round} from now on; earlier rounds' requests are rejected. */
+    void publish(long round, RoundState s) {
+        int n = s.params().length;
+        Published p;
+        synchronized (lock) {
+            p = previous != null && previous.n == n ? previous : new Published(n);
+        }
+        // Outside the lock: only a stale attempt of the round before last can still be reading this buffer, and its
+        // upload is never averaged.
+        p.step = s.step();
+        p.adamStep = s.adamStep();
+        float[][] src = {s.params(), s.m(), s.v()};
+        for (int k = 0; k < 3; k++) p.arrays[k].clear().asFloatBuffer().put(src[k]);
+        synchronized (lock) {
+            previous = current;
+            current = p;
+            this.round = round;
+        }
+    }
+
+    /**
+     * The next round's state: the mean of the uploads of {@code round} by the given attempt of every slice (slice →
+     * token, as the slices' results report them), with the given step counters.
+     */
+    RoundState average(long round, Map<Integer, Long> tokens, long step, long adamStep) {
+        Upload[] parts = new Upload[workers];
+        synchronized (lock) {
+            for (int w = 0; w < workers; w++) {
+                Long token = tokens.get(w);
+                for (Upload u : uploads)
+                    if (token != null && u.complete && u.round == round && u.slice == w && u.token == token) parts[w] = u;
+                if (parts[w] == null)
+                    throw new IllegalStateException("round " + round + ": the state of slice " + w + " (task attempt " + token
+                            + ") never reached the driver's state exchange");
+            }
+        }
+        int n = parts[0].n;
+        float[][] out = new float[3][n];
+        for (int k = 0; k < 3; k++) {
+            FloatBuffer[] f = new FloatBuffer[workers];
+            for (int w = 0; w < workers; w++) f[w] = parts[w].arrays[k].duplicate().clear().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            if (workers == 1) {
+                f[0].get(out[k]);
+                continue;
+            }
+            float[] o = out[k];
+            for (int i = 0; i < n; i++) {
+                double x = f[0].get(i); // from the first term, not 0.0 + it: a -0.0 held by every slice stays -0.0
+                for (int w = 1; w < workers; w++) x += f[w].get(i);
+                o[i] = (float) (x / workers);
+            }
+        }
+        return new RoundState(step, adamStep, out[0], out[1], out[2]);
+    }
+
+    private void accept() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel c = server.accept();
+                c.socket().setTcpNoDelay(true);
+                pool.execute(() -> serve(c));
+            } catch (IOException e) {
+                return; // closed
+            }
+        }
+    }
+
+    private void serve(SocketChannel c) {
+        try (c) {
+            ByteBuffer head = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+            while (true) {
+                if (!StateClient.read(c, head.clear().limit(1), true)) return; // EOF between requests: done
+                byte op = head.get(0);
+                if (op == GET) get(c, head);
+                else if (op == PUT) put(c, head);
+                else throw new IOException("unknown state-exchange request " + op);
+            }
+        } catch (IOException e) {
+            // the task ended or was killed mid-transfer: a half-received upload stays incomplete and is never averaged
+        }
+    }
+
+    private void get(SocketChannel c, ByteBuffer head) throws IOException {
+        StateClient.read(c, head.clear().limit(8), false);
+        long r = head.getLong(0);
+        Published p;
+        synchronized (lock) {
+            p = r == round ? current : null;
+        }
+        head.clear();
+        if (p == null) {
+            StateClient.write(c, head.putInt(REJECTED).flip());
+            return;
+        }
+        StateClient.write(c, head.putInt(OK).putLong(p.step).putLong(p.adamStep).putInt(p.n).flip());
+        for (ByteBuffer a : p.arrays) StateClient.write(c, a.duplicate().clear());
+    }
+
+    private void put(SocketChannel c, ByteBuffer head) throws IOException {
+        StateClient.read(c, head.clear().limit(24), false);
+        long r = head.getLong(0), token = head.getLong(12);
+        int slice = head.getInt(8), n = head.getInt(20);
+        Upload u;
+        synchronized (lock) {
+            if (r != round || slice < 0 || slice >= workers || current == null || n != current.n) {
+                u = null;
+            } else {
+                u = acquire(slice, token, n);
+                u.round = r;
+            }
+        }
+        if (u == null) { // a stale attempt, or a state of another shape: refused, and the connection with it
+            StateClient.write(c, head.clear().putInt(REJECTED).flip());
+            throw new IOException("upload refused: round " + r + ", slice " + slice + ", " + n + " values");
+        }
+        try {
+            for (ByteBuffer a : u.arrays) StateClient.read(c, a.clear(), false);
+        } catch (IOException e) {
+            synchronized (lock) { u.busy = false; u.round = -1; }
+            throw e;
+        }
+        synchronized (lock) {
+            u.busy = false;
+            u.complete = true;
+        }
+        StateClient.write(c, head.clear().putInt(OK).flip());
+    }
+
+    /** A buffer for one upload: a free one of the right size (not of the current round, or this very attempt's), else new. */
+    private Upload acquire(int slice, long token, int n) {
+        Upload free = null;
+        for (Upload u : uploads) {
+            if (u.busy || u.n != n) continue;
+            if (u.round == round && u.complete && (u.slice != slice || u.token != token)) continue; // may be averaged
+            free = u;
+            break;
+        }
+        if (free == null) {
+            free = new Upload(n);
+            uploads.add(free);
+        }
+        free.busy = true;
+        free.complete = false;
+        free.slice = slice;
+        free.token = token;
+        return free;
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        pool.shutdownNow();
+    }
+
+    /** One round's state as served: the three arrays as little-endian bytes. */
+    private static final class Published {
+        final int n;
+        final ByteBuffer[] arrays = new ByteBuffer[3];
+        long step, adamStep;
+
+        Published(int n) {
+            this.n = n;
+            for (int k = 0; k < 3; k++) arrays[k] = ByteBuffer.allocateDirect(Math.multiplyExact(n, Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+
+    /** One slice attempt's uploaded state. */
+    private static final class Upload {
+        final int n;
+        final ByteBuffer[] arrays = new ByteBuffer[3];
+        long round = -1, token;
+        int slice;
+        boolean busy, complete;
+
+        Upload(int n) {
+            this.n = n;
+            for (int k = 0; k < 3; k++) arrays[k] = ByteBuffer.allocateDirect(Math.multiplyExact(n, Float.BYTES));
+        }
+    }
+}
