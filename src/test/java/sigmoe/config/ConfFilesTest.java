@@ -75,6 +75,57 @@ class ConfFilesTest {
         }
     }
 
+    /**
+     * PKM rows (paper Tab. 2/6): value-count rows have the smallest n_keys with n_keys² ≥ the nominal d_ff (the σ-MoE's
+     * N_E·G: 46² ≥ 2048, 64² = 4096); "#total params"
+     * rows the n_keys whose whole model is nearest the dense baseline's, within 0.5% for the paper sizes.
+     */
+    @Test
+    void pkmRowsAreMatchedToTheirDenseBaselines() {
+        String[] rows = {"values-softmax", "values-relu", "params-softmax", "params-relu", "params-relu-init"};
+        for (String base : List.of("wt-s-47m", "wt-b-262m", "e8-41m", "cpu")) {
+            ModelConfig dense = vocab(RunConfig.load(base + "-dense").model());
+            long denseCount = ParamCount.paperCode(dense);
+            for (String row : rows) {
+                RunConfig rc = RunConfig.load(base + "-pkm-" + row);
+                ModelConfig pkm = vocab(rc.model());
+                String f = base + "-pkm-" + row;
+                assertEquals(sigmoe.model.FfnKind.PKM, pkm.ffn(), f);
+                assertEquals(4, pkm.options().pkmHeads(), f);
+                assertEquals(row.contains("softmax") ? "softmax" : "relu", pkm.options().pkmActivation(), f);
+                assertEquals(row.endsWith("init") ? "dense" : "pkm", pkm.options().pkmValueInit(), f);
+                assertEquals(0.25, rc.train().gradClip(), f);
+                assertEquals(dense.dModel(), pkm.dModel(), f);
+                assertEquals(dense.nLayers(), pkm.nLayers(), f);
+                assertEquals(dense.dropout(), pkm.dropout(), f);
+                int n = pkm.options().pkmKeys();
+                assertEquals(n * n, pkm.dFf(), f + ": d_ff is the number of values");
+                if (row.startsWith("values")) {
+                    int nominal = RunConfig.load(base + "-moe").model().dFf(); // N_E·G: 2048, 4096 (cpu: 512)
+                    assertTrue(n * n >= nominal && (n - 1) * (n - 1) < nominal, f + ": " + n + "² values vs d_ff " + nominal);
+                } else {
+                    long gap = Math.abs(ParamCount.paperCode(pkm) - denseCount);
+                    for (int other : new int[] {n - 1, n + 1})
+                        assertTrue(gap < Math.abs(ParamCount.paperCode(withKeys(pkm, other)) - denseCount), f + ": n_keys " + other + " is closer");
+                    if (!base.equals("cpu")) assertTrue(gap < denseCount / 200, f + ": " + ParamCount.paperCode(pkm) + " vs dense " + denseCount);
+                }
+            }
+        }
+        assertEquals(47_128_408L, paper("wt-s-47m-pkm-params-relu"));
+        assertEquals(263_438_180L, paper("wt-b-262m-pkm-params-relu"));
+        assertEquals(41_117_925L, paper("e8-41m-pkm-params-relu-init"));
+        assertEquals(35_315_544L, paper("wt-s-47m-pkm-values-relu"));
+    }
+
+    /** The cpu-* models take V from the corpus: count them with 100 ids, as the README's tiny rows. */
+    private static ModelConfig vocab(ModelConfig c) { return c.vocabSize() == 0 ? c.withVocabSize(100) : c; }
+
+    private static ModelConfig withKeys(ModelConfig c, int n) {
+        sigmoe.model.FfnOptions o = c.options();
+        return new ModelConfig(c.vocabSize(), c.dModel(), c.nLayers(), c.nHeads(), c.headDim(), c.ffn(), n * n, 0, 0, 0,
+                c.layerNormEps(), c.dropout(), 0, 0, false, o.withPkm(n, o.pkmHeads(), o.pkmActivation(), o.pkmValueInit()));
+    }
+
     @Test
     void readmeDocumentsEveryKeyAndFile() throws IOException {
         String readme = Files.readString(Path.of("conf/README.md"));
