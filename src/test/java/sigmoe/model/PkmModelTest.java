@@ -56,8 +56,8 @@ class PkmModelTest {
         for (Param p : m.params.params()) {
             boolean ffn = p.name.contains(".ffn.");
             if (!ffn && !p.name.startsWith("embedding") && !p.name.contains("norm2")) continue;
-            // every PKM entry; the embedding and LN2 carry the input gradient of the layer
-            GradCheck.check(p.name, p.value(), p.grad(), loss, ffn ? 1000 : 24, 1e-5, 1e-5);
+            // the PKM tensors (64 of their 48/72 entries per layer), and the embedding and LN2 behind the layer input
+            GradCheck.check(p.name, p.value(), p.grad(), loss, ffn ? 64 : 16, 1e-5, 1e-5);
         }
     }
 
