@@ -36,27 +36,22 @@ public final class SigmaMoeFfn {
     private final Routing routing;
     private final EntropyReg entropy;
     private final MoeWorkspace ws;
-    private final MoeWorkspace.Grow zBuf = new MoeWorkspace.Grow();
-    private final MoeWorkspace.Grow dzBuf = new MoeWorkspace.Grow();
     private final MoeWorkspace.Grow hBuf = new MoeWorkspace.Grow();
     private final MoeWorkspace.Grow yBuf = new MoeWorkspace.Grow();
     private final MoeWorkspace.Grow dxBuf = new MoeWorkspace.Grow();
     private INDArray[] w1, w2, gw1, gw2; // per-expert views of the flat parameter / gradient buffers
     private INDArray boundTo;            // keys.value() the views were made for
-    private double[] dgate = new double[0];
-    private double[] dzJava = new double[0];
     private ExpertStats stats;
     private boolean collectStats;
     MoeProfile profile; // benchmark switch: per-phase wall time, null = off
     private Selection selection;  // null = σ-MoE's sigmoid top-K; otherwise an ablation/baseline rule (paper.md §2.3)
     private boolean selRegActive;
     private double selReg;
-    private double[] dgateSlot = new double[0];
     private double scoreDropout;  // "standard dropout" ablation: dropout p on s·ReLU(x W1) (paper.md §1.2)
     private boolean scoreDropActive;
     boolean unitGate; // test switch: every gate = 1 and no gradient to the selection (N_E = K = 1 is then a plain FFN)
 
-    private INDArray x, z, h; // cached by forward for backward
+    private INDArray x, h; // cached by forward for backward (x: the caller's tensor, referenced)
     private int n = -1;
 
     /**
@@ -150,7 +145,7 @@ public final class SigmaMoeFfn {
         this.n = n;
         MoeProfile pr = profile;
         if (pr != null) pr.start();
-        z = zBuf.view(dt, n, nExperts);
+        INDArray z = ws.logits.view(dt, n, nExperts); // scratch: read only within forward
         Nd4j.gemm(x, expertSel.value(), z, false, true, 1.0, 0.0);
         if (pr != null) pr.lap(MoeProfile.Phase.ROUTER_GEMM);
         Mem zm = Mem.of(z);
@@ -165,7 +160,8 @@ public final class SigmaMoeFfn {
         int rows = routing.rows, maxRows = routing.maxCount();
         h = hBuf.view(dt, rows, expertSize);
         INDArray y = yBuf.view(dt, n, dModel);
-        INDArray xa = ws.rowsA.view(dt, maxRows, dModel), ua = ws.gated.view(dt, maxRows, expertSize);
+        MoeWorkspace.Worker wk = ws.worker(0);
+        INDArray xa = wk.rowsA.view(dt, maxRows, dModel), ua = wk.gated.view(dt, maxRows, expertSize);
         INDArray disp = ws.dispatch.view(dt, rows, dModel);
         for (int e = 0; e < nExperts; e++) {
             int r0 = routing.offsets[e], cnt = routing.offsets[e + 1] - r0;
@@ -207,10 +203,11 @@ public final class SigmaMoeFfn {
         int rows = routing.rows, maxRows = routing.maxCount();
         MoeProfile pr = profile;
         if (pr != null) pr.start();
-        INDArray xa = ws.rowsA.view(dt, maxRows, dModel), da = ws.rowsB.view(dt, maxRows, dModel);
-        INDArray ua = ws.gated.view(dt, maxRows, expertSize), dua = ws.gatedGrad.view(dt, maxRows, expertSize);
+        MoeWorkspace.Worker wk = ws.worker(0);
+        INDArray xa = wk.rowsA.view(dt, maxRows, dModel), da = wk.rowsB.view(dt, maxRows, dModel);
+        INDArray ua = wk.gated.view(dt, maxRows, expertSize), dua = wk.gatedGrad.view(dt, maxRows, expertSize);
         INDArray disp = ws.dispatch.view(dt, rows, dModel);
-        if (dgate.length < rows) dgate = new double[Math.max(rows, 1)];
+        double[] dgate = ws.dgate = MoeWorkspace.grow(ws.dgate, rows);
         for (int e = 0; e < nExperts; e++) {
             int r0 = routing.offsets[e], cnt = routing.offsets[e + 1] - r0;
             if (cnt == 0) continue;
@@ -233,11 +230,11 @@ public final class SigmaMoeFfn {
         }
         // gradient at the logits: gate path (selected experts only, through the sigmoid) plus the regulariser
         int nz = n * nExperts;
-        if (dzJava.length < nz) dzJava = new double[nz];
+        double[] dzJava = ws.dz = MoeWorkspace.grow(ws.dz, nz);
         java.util.Arrays.fill(dzJava, 0, nz, 0.0);
         if (selection != null) {
             int nk = n * topK;
-            if (dgateSlot.length < nk) dgateSlot = new double[nk];
+            double[] dgateSlot = ws.dgateSlot = MoeWorkspace.grow(ws.dgateSlot, nk);
             java.util.Arrays.fill(dgateSlot, 0, nk, 0.0);
             for (int r = 0; r < rows; r++) dgateSlot[routing.rowSlot[r]] = dgate[r];
             selection.gateBackward(n, nExperts, topK, routing.sel, routing.gate, dgateSlot, dzJava);
@@ -250,7 +247,7 @@ public final class SigmaMoeFfn {
             }
         }
         if (entropy.active()) entropy.addGradient(dzJava, entropyReg);
-        INDArray dz = dzBuf.view(dt, n, nExperts);
+        INDArray dz = ws.logitsGrad.view(dt, n, nExperts);
         Mem dzm = Mem.of(dz);
         for (int i = 0; i < nz; i++) dzm.set(i, dzJava[i]);
         if (pr != null) pr.lap(MoeProfile.Phase.B_DZ);
@@ -299,13 +296,21 @@ public final class SigmaMoeFfn {
     /** Whether expert e was dropped for token t in the last training forward with δ > 0. */
     boolean dropped(int token, int e) { return routing.dropped[token * nExperts + e]; }
 
-    /** Bytes of the buffers this layer holds between forward and backward (H, z, dz, y, dx) plus routing arrays. */
+    /**
+     * Activation memory: bytes this layer holds from its forward until its backward for its own backward, i.e. the
+     * hidden units H [N·K, G], the routing arrays (selected experts, gates, dispatch order, expert-dropout mask) and
+     * the entropy regulariser's softmax [N, N_E]. Not counted: the input x (the caller's tensor, referenced), the
+     * output y and input gradient dx ({@link #outputBytes()}: [N, d] each, the same for every FFN) and the scratch
+     * {@link #workspace()} (dead between forward and backward, shared by all σ-MoE layers of a model).
+     */
     public long cachedBytes() {
-        long routingBytes = (long) routing.sel.length * (4 + 8) + (long) routing.rowToken.length * (4 + 4 + 8)
-                + (long) routing.dropped.length;
-        return hBuf.bytes() + zBuf.bytes() + dzBuf.bytes() + yBuf.bytes() + dxBuf.bytes() + routingBytes
-                + 8L * (dgate.length + dzJava.length) + 8L * entropy.softmaxCapacity();
+        long routingBytes = (long) routing.sel.length * (4 + 8 + 4) + (long) routing.rowToken.length * (4 + 4 + 8)
+                + (long) routing.dropped.length + 4L * routing.offsets.length;
+        return hBuf.bytes() + routingBytes + 8L * entropy.softmaxCapacity();
     }
+
+    /** Bytes of the layer-owned output y and input gradient dx buffers ([N, d] each). */
+    public long outputBytes() { return yBuf.bytes() + dxBuf.bytes(); }
 
     /** The scratch workspace (shareable between layers). */
     public MoeWorkspace workspace() { return ws; }

@@ -113,11 +113,20 @@ public final class MoeBench {
             md.append(String.format(Locale.ROOT, "| %s | %.2f | %.1f | %.2f |%n", r[0], ms, gf, gf / sgemmGflops));
         }
 
-        md.append("\n## Activation memory (bytes held by the layer)\n\n| layer | cached between fwd and bwd | scratch |\n|---|---|---|\n");
-        md.append(String.format(Locale.ROOT, "| dense FFN | %s (H [N, d_ff], y, dx) | %s (dH [N, d_ff]) |%n",
-                mb(dense.cachedBytes()), mb(dense.scratchBytes())));
-        md.append(String.format(Locale.ROOT, "| σ-MoE FFN | %s (H [N·K, G], z, dz, y, dx, routing) | %s (dispatch [N·K, d]; X_e, dY_e [n_e, d], U_e, dU_e [n_e, G] for the largest bucket n_e; shareable by all layers) |%n",
-                mb(moe.cachedBytes()), mb(moe.workspace().bytes())));
+        long dAct = dense.cachedBytes(), mAct = moe.cachedBytes(), yBytes = 4L * n * D;
+        md.append("\n## Activation memory\n\nRule, the same for both layers: **activation memory = the bytes a layer holds from its forward "
+                + "until its backward, for its own backward**. Not counted for either: the input x (the caller's tensor, which both "
+                + "only reference; in the model it is the LayerNorm output), the output y and the input gradient dx ([N, d] each, "
+                + "the same for every FFN, handed to the caller), and scratch (dead between forward and backward; the σ-MoE's is "
+                + "shareable by all its layers).\n\n| layer | activation memory | output y + input gradient dx | scratch |\n|---|---|---|---|\n");
+        md.append(String.format(Locale.ROOT, "| dense FFN | %s (H [N, d_ff]) | %s | %s (dH [N, d_ff]) |%n",
+                mb(dAct), mb(dense.outputBytes()), mb(dense.scratchBytes())));
+        md.append(String.format(Locale.ROOT, "| σ-MoE FFN | %s (H [N·K, G], routing, entropy softmax [N, N_E]) | %s | %s (dispatch [N·K, d]; "
+                + "per worker X_e, dY_e [n_e, d], U_e, dU_e [n_e, G] for the largest bucket n_e; z, dz [N, N_E]) |%n",
+                mb(mAct), mb(moe.outputBytes()), mb(moe.workspace().bytes())));
+        md.append(String.format(Locale.ROOT, "%n**σ-MoE / dense activation memory = %.3f** (target ≤ K/N_E + 5%% = %.3f). Counting the "
+                + "output y [N, d] in both as well (what a forward's allocation delta sees, paper.md §4 \"Resource measurements\"): %.3f.%n",
+                (double) mAct / dAct, (double) K / NE + 0.05, (double) (mAct + yBytes) / (dAct + yBytes)));
 
         System.out.print(md);
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -163,7 +172,10 @@ public final class MoeBench {
             return dx;
         }
 
-        long cachedBytes() { return 4L * (h.length() + y.length() + dx.length()); }
+        /** Held from forward to backward for its own backward: H (x is the caller's). */
+        long cachedBytes() { return 4L * h.length(); }
+
+        long outputBytes() { return 4L * (y.length() + dx.length()); }
 
         long scratchBytes() { return 4L * dh.length(); }
     }
