@@ -29,15 +29,16 @@ public final class MoeWorkspace {
     double[] dgateSlot = new double[0]; // [N·K] dL/dgate per slot, for a custom Selection
     long[] dropBits = new long[0];      // score-dropout mask of the dispatch rows' hidden units, 1 = dropped
 
-    /** Scratch of expert worker i (created on first use). */
-    Worker worker(int i) {
-        if (i >= workers.length) {
-            Worker[] w = java.util.Arrays.copyOf(workers, i + 1);
-            for (int j = workers.length; j <= i; j++) w[j] = new Worker();
-            workers = w;
-        }
-        return workers[i];
+    /** Makes sure workers 0 … n−1 have scratch; call on the calling thread before the workers start. */
+    void ensureWorkers(int n) {
+        if (n <= workers.length) return;
+        Worker[] w = java.util.Arrays.copyOf(workers, n);
+        for (int j = workers.length; j < n; j++) w[j] = new Worker();
+        workers = w;
     }
+
+    /** Scratch of expert worker i (after {@link #ensureWorkers}). */
+    Worker worker(int i) { return workers[i]; }
 
     /** Bytes currently allocated. */
     public long bytes() {

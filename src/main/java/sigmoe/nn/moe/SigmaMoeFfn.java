@@ -14,9 +14,10 @@ import sigmoe.nn.Rng;
  * training forward ({@link #entropyLoss()}) and its gradient added in backward.
  *
  * <p>Sparse compute only (paper.md §1.5, "ND4J reference algorithm"): the (token, slot) pairs are bucketed by
- * expert (stable counting sort); then, one expert at a time, its token rows are gathered into a small contiguous
- * buffer (still in cache when the GEMMs read it), one GEMM pair runs on it and on views of keys[e]/values[e] in the
- * flat parameter buffer, writing the expert's output rows into its range of a dispatch buffer; finally each token
+ * expert (stable counting sort); then, expert by expert ({@link ExpertLoop}: experts in parallel on the cores,
+ * one BLAS thread each), its token rows are gathered into a small contiguous buffer (still in cache when the GEMMs
+ * read it), one GEMM pair runs on it and on views of keys[e]/values[e] in the flat parameter buffer, writing the
+ * expert's output rows into its range of a dispatch buffer; finally each token
  * pulls and sums its K rows (Java, race-free; ND4J's scatter_add races, nd4j-only.md §6). Cost ∝ N·K·d·G.
  *
  * <p>Layer conventions of {@code sigmoe.nn}: x is c-order [N, d]; forward keeps a reference to x until backward;
@@ -157,27 +158,13 @@ public final class SigmaMoeFfn {
         selReg = selRegActive ? selection.regForward(zm, n, nExperts, topK, routing.sel, routing.gate) : 0;
         if (pr != null) pr.lap(MoeProfile.Phase.ENTROPY);
 
-        int rows = routing.rows, maxRows = routing.maxCount();
+        int rows = routing.rows;
         h = hBuf.view(dt, rows, expertSize);
         INDArray y = yBuf.view(dt, n, dModel);
-        MoeWorkspace.Worker wk = ws.worker(0);
-        INDArray xa = wk.rowsA.view(dt, maxRows, dModel), ua = wk.gated.view(dt, maxRows, expertSize);
         INDArray disp = ws.dispatch.view(dt, rows, dModel);
-        for (int e = 0; e < nExperts; e++) {
-            int r0 = routing.offsets[e], cnt = routing.offsets[e + 1] - r0;
-            if (cnt == 0) continue;
-            // one expert at a time: its gathered rows stay cache-resident through both GEMMs
-            INDArray xe = MoeWorkspace.rows(xa, 0, cnt), he = MoeWorkspace.rows(h, r0, r0 + cnt), ue = MoeWorkspace.rows(ua, 0, cnt);
-            RowOps.gatherRows(x, routing.rowToken, r0, cnt, xe, dModel);
-            if (pr != null) pr.lap(MoeProfile.Phase.GATHER);
-            Nd4j.gemm(xe, w1[e], he, false, false, 1.0, 0.0);            // A = X_e W1[e]
-            if (pr != null) pr.lap(MoeProfile.Phase.EXPERT_GEMM);
-            RowOps.reluGate(he, ue, routing.rowGate, r0, cnt, expertSize); // H = ReLU(A) (kept), U = g·H
-            if (scoreDropActive) dropScores(he, ue, cnt, rng); // H ← H⊙mask/(1-p), so U, dW2 and dgate see it
-            if (pr != null) pr.lap(MoeProfile.Phase.RELU_GATE);
-            Nd4j.gemm(ue, w2[e], MoeWorkspace.rows(disp, r0, r0 + cnt), false, false, 1.0, 0.0); // Y_e = U W2[e]
-            if (pr != null) pr.lap(MoeProfile.Phase.EXPERT_GEMM);
-        }
+        long[] dropBits = scoreDropActive ? drawScoreDrops(rows, rng) : null;
+        ExpertLoop.forward(experts(pr), x, h, disp, dropBits, 1.0 / (1.0 - scoreDropout));
+        if (pr != null) pr.lap(MoeProfile.Phase.EXPERTS);
         RowOps.combine(disp, routing.slotRow, n, topK, y, dModel, false);
         if (pr != null) pr.lap(MoeProfile.Phase.COMBINE);
         if (collectStats) {
@@ -200,34 +187,14 @@ public final class SigmaMoeFfn {
             throw new IllegalArgumentException("σ-MoE output gradient must be " + dt + " [" + n + ", " + dModel + "], got "
                     + dy.dataType() + " " + java.util.Arrays.toString(dy.shape()));
         Mem.of(dy); // contiguous c-order rows only
-        int rows = routing.rows, maxRows = routing.maxCount();
+        int rows = routing.rows;
         MoeProfile pr = profile;
         if (pr != null) pr.start();
-        MoeWorkspace.Worker wk = ws.worker(0);
-        INDArray xa = wk.rowsA.view(dt, maxRows, dModel), da = wk.rowsB.view(dt, maxRows, dModel);
-        INDArray ua = wk.gated.view(dt, maxRows, expertSize), dua = wk.gatedGrad.view(dt, maxRows, expertSize);
         INDArray disp = ws.dispatch.view(dt, rows, dModel);
         double[] dgate = ws.dgate = MoeWorkspace.grow(ws.dgate, rows);
-        for (int e = 0; e < nExperts; e++) {
-            int r0 = routing.offsets[e], cnt = routing.offsets[e + 1] - r0;
-            if (cnt == 0) continue;
-            INDArray xe = MoeWorkspace.rows(xa, 0, cnt), de = MoeWorkspace.rows(da, 0, cnt);
-            INDArray ue = MoeWorkspace.rows(ua, 0, cnt), due = MoeWorkspace.rows(dua, 0, cnt);
-            INDArray he = MoeWorkspace.rows(h, r0, r0 + cnt);
-            RowOps.gatherRows(x, routing.rowToken, r0, cnt, xe, dModel);
-            RowOps.gatherRows(dy, routing.rowToken, r0, cnt, de, dModel);
-            RowOps.gate(he, ue, routing.rowGate, r0, cnt, expertSize); // U = g·H again (the workspace is shared)
-            if (pr != null) pr.lap(MoeProfile.Phase.B_GATHER);
-            Nd4j.gemm(ue, de, gw2[e], true, false, 1.0, 1.0);      // dW2[e] += Uᵀ dY
-            Nd4j.gemm(de, w2[e], due, false, true, 1.0, 0.0);      // dU = dY W2[e]ᵀ
-            if (pr != null) pr.lap(MoeProfile.Phase.B_EXPERT_GEMM);
-            RowOps.gateBackward(due, he, routing.rowGate, unitGate ? null : dgate, r0, cnt, expertSize); // dU → dA
-            if (scoreDropActive) due.muli(1.0 / (1.0 - scoreDropout)); // the mask's 1/(1-p) on the kept units' dA
-            if (pr != null) pr.lap(MoeProfile.Phase.B_GATE);
-            Nd4j.gemm(xe, due, gw1[e], true, false, 1.0, 1.0);     // dW1[e] += Xᵀ dA
-            Nd4j.gemm(due, w1[e], MoeWorkspace.rows(disp, r0, r0 + cnt), false, true, 1.0, 0.0); // dX_e = dA W1[e]ᵀ
-            if (pr != null) pr.lap(MoeProfile.Phase.B_EXPERT_GEMM);
-        }
+        ExpertLoop.backward(experts(pr), x, dy, h, disp, unitGate ? null : dgate,
+                scoreDropActive ? 1.0 / (1.0 - scoreDropout) : 1.0);
+        if (pr != null) pr.lap(MoeProfile.Phase.B_EXPERTS);
         // gradient at the logits: gate path (selected experts only, through the sigmoid) plus the regulariser
         int nz = n * nExperts;
         double[] dzJava = ws.dz = MoeWorkspace.grow(ws.dz, nz);
@@ -315,16 +282,22 @@ public final class SigmaMoeFfn {
     /** The scratch workspace (shareable between layers). */
     public MoeWorkspace workspace() { return ws; }
 
-    /** Inverted dropout on H (and U = g·H) of one expert's rows, drawn row-major from rng. */
-    private void dropScores(INDArray he, INDArray ue, int cnt, Rng rng) {
-        Mem hm = Mem.of(he), um = Mem.of(ue);
-        double keep = 1.0 / (1.0 - scoreDropout);
-        int len = cnt * expertSize;
-        for (int i = 0; i < len; i++) {
-            double m = rng.nextFloat() < scoreDropout ? 0 : keep;
-            hm.set(i, hm.get(i) * m);
-            um.set(i, um.get(i) * m);
-        }
+    /**
+     * The score-dropout mask of the hidden units of all dispatch rows, one bit per unit (1 = dropped), drawn from rng
+     * in dispatch-row-major order: expert after expert, as a sequential loop over the experts would draw it.
+     */
+    private long[] drawScoreDrops(int rows, Rng rng) {
+        long units = (long) rows * expertSize;
+        long[] bits = ws.dropBits;
+        int words = Math.toIntExact((units + 63) >>> 6);
+        if (bits.length < words) bits = ws.dropBits = new long[words];
+        java.util.Arrays.fill(bits, 0, words, 0L);
+        for (long i = 0; i < units; i++) if (rng.nextFloat() < scoreDropout) bits[(int) (i >>> 6)] |= 1L << (i & 63);
+        return bits;
+    }
+
+    private ExpertLoop.Experts experts(MoeProfile pr) {
+        return new ExpertLoop.Experts(dModel, expertSize, routing, w1, w2, gw1, gw2, ws, pr);
     }
 
     private void bindViews() {

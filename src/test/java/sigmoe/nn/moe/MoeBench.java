@@ -65,7 +65,7 @@ public final class MoeBench {
         for (int i = 0; i < reps; i++) {
             prof.clear();
             moeStep.run();
-            for (int p = 0; p < phases; p++) phaseMs[p][i] = prof.nanos[p] / 1e6;
+            for (MoeProfile.Phase p : MoeProfile.Phase.values()) phaseMs[p.ordinal()][i] = prof.nanos(p) / 1e6;
         }
         moe.profile = null;
         moe.setCollectStats(true);
@@ -94,17 +94,23 @@ public final class MoeBench {
                 + "(uniform %.4f).%n", usage.usageRelPerplexity(), usage.minLoad(), usage.maxLoad(), 1.0 / NE));
 
         md.append("\n## σ-MoE profile (per fwd+bwd over " + reps + " probed reps; the fastest rep of each phase is the "
-                + "least disturbed by other load)\n\n| phase | median ms | fastest ms | share of fastest |\n|---|---|---|---|\n");
+                + "least disturbed by other load)\n\nWall time of the layer's phases:\n\n| phase | median ms | fastest ms | share of fastest |\n|---|---|---|---|\n");
         double[] phaseMed = new double[phases], phaseMin = new double[phases];
         for (int p = 0; p < phases; p++) { phaseMed[p] = median(phaseMs[p]); phaseMin[p] = min(phaseMs[p]); }
-        double total = Arrays.stream(phaseMed).sum(), totalMin = Arrays.stream(phaseMin).sum();
+        double total = 0, totalMin = 0;
+        for (MoeProfile.Phase p : MoeProfile.Phase.values())
+            if (!p.worker) { total += phaseMed[p.ordinal()]; totalMin += phaseMin[p.ordinal()]; }
         for (MoeProfile.Phase p : MoeProfile.Phase.values()) {
             int i = p.ordinal();
-            if (phaseMed[i] == 0) continue;
+            if (p.worker || phaseMed[i] == 0) continue;
             md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.1f%% |%n", p.label, phaseMed[i], phaseMin[i],
                     100.0 * phaseMin[i] / totalMin));
         }
         md.append(String.format(Locale.ROOT, "| **sum** | %.2f | %.2f | |%n", total, totalMin));
+        md.append("\nInside the expert loops, busy time summed over the expert workers (each GEMM on one BLAS thread):\n\n"
+                + "| phase | median ms | fastest ms |\n|---|---|---|\n");
+        for (MoeProfile.Phase p : MoeProfile.Phase.values())
+            if (p.worker) md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f |%n", p.label, phaseMed[p.ordinal()], phaseMin[p.ordinal()]));
 
         md.append(String.format(Locale.ROOT, "%n## Expert GEMM shapes in isolation (%d experts × %d rows, same buffers for every expert, fastest of %d)%n%n"
                 + "| GEMM | ms (all experts) | GFLOP/s | vs sgemm |%n|---|---|---|---|%n", NE, n * K / NE, reps));
