@@ -112,12 +112,17 @@ public final class MoeBench {
         for (MoeProfile.Phase p : MoeProfile.Phase.values())
             if (p.worker) md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f |%n", p.label, phaseMed[p.ordinal()], phaseMin[p.ordinal()]));
 
-        md.append(String.format(Locale.ROOT, "%n## Expert GEMM shapes in isolation (%d experts × %d rows, same buffers for every expert, fastest of %d)%n%n"
-                + "| GEMM | ms (all experts) | GFLOP/s | vs sgemm |%n|---|---|---|---|%n", NE, n * K / NE, reps));
-        for (String[] r : expertGemms(n * K / NE, reps)) {
-            double ms = Double.parseDouble(r[1]), gf = 2.0 * (n * K / NE) * D * G * NE / (ms * 1e6);
-            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.1f | %.2f |%n", r[0], ms, gf, gf / sgemmGflops));
-        }
+        int blas = Nd4j.factory().blas().getMaxThreads();
+        md.append(String.format(Locale.ROOT, "%n## Expert GEMMs in isolation (%d experts × %d rows on row ranges of contiguous buffers, fastest of %d "
+                + "interleaved rounds; GFLOP/s and, in brackets, ÷ the sgemm rate above)%n%n| GEMM | in turn, %d BLAS thr: ms | GFLOP/s | in turn, "
+                + "1 BLAS thr: ms | GFLOP/s | as the layer, %d workers × 1 BLAS thr: ms | GFLOP/s |%n|---|---|---|---|---|---|---|%n",
+                NE, n * K / NE, reps, blas, Par.THREADS));
+        String[] gemms = ExpertGemmBench.table(n, reps, sgemmGflops);
+        for (int i = 0; i < 7; i++) md.append(gemms[i]).append('\n');
+        double gemmFloor = Double.parseDouble(gemms[7]);
+        md.append(String.format(Locale.ROOT, "%nThe expert GEMMs alone, in isolation as the layer runs them, take %.1f ms = **%.3f of the dense FFN's "
+                + "median time** (fastest reps: %.3f): a floor for the σ-MoE ÷ dense ratio before any gather, routing or combine.%n",
+                gemmFloor, gemmFloor / denseMs, gemmFloor / min(denseT)));
 
         long dAct = dense.cachedBytes(), mAct = moe.cachedBytes(), yBytes = 4L * n * D;
         md.append("\n## Activation memory\n\nRule, the same for both layers: **activation memory = the bytes a layer holds from its forward "
@@ -184,33 +189,6 @@ public final class MoeBench {
         long outputBytes() { return 4L * (y.length() + dx.length()); }
 
         long scratchBytes() { return 4L * dh.length(); }
-    }
-
-    /** Each of the six per-expert GEMMs, run for all N_E experts, timed in isolation: [label, fastest ms]. */
-    static String[][] expertGemms(int rows, int reps) {
-        DataType f = DataType.FLOAT;
-        INDArray xe = GradCheck.randn(Nd4j.create(f, rows, D), 9, 1), ye = GradCheck.randn(Nd4j.create(f, rows, D), 10, 1);
-        INDArray he = GradCheck.randn(Nd4j.create(f, rows, G), 11, 1);
-        INDArray w1 = GradCheck.randn(Nd4j.create(f, D, G), 12, 0.02), w2 = GradCheck.randn(Nd4j.create(f, G, D), 13, 0.02);
-        INDArray g1 = Nd4j.create(f, D, G), g2 = Nd4j.create(f, G, D);
-        Object[][] cases = {
-                {"fwd H = X·W1[e] NN [" + rows + "×412]×[412×128]", (Runnable) () -> Nd4j.gemm(xe, w1, he, false, false, 1.0, 0.0)},
-                {"fwd Y = U·W2[e] NN [" + rows + "×128]×[128×412]", (Runnable) () -> Nd4j.gemm(he, w2, ye, false, false, 1.0, 0.0)},
-                {"bwd dW2 += Uᵀ·dY TN β=1", (Runnable) () -> Nd4j.gemm(he, ye, g2, true, false, 1.0, 1.0)},
-                {"bwd dU = dY·W2ᵀ NT", (Runnable) () -> Nd4j.gemm(ye, w2, he, false, true, 1.0, 0.0)},
-                {"bwd dW1 += Xᵀ·dA TN β=1", (Runnable) () -> Nd4j.gemm(xe, he, g1, true, false, 1.0, 1.0)},
-                {"bwd dX = dA·W1ᵀ NT", (Runnable) () -> Nd4j.gemm(he, w1, ye, false, true, 1.0, 0.0)},
-        };
-        String[][] out = new String[cases.length][];
-        for (int c = 0; c < cases.length; c++) {
-            Runnable one = (Runnable) cases[c][1];
-            Runnable all = () -> { for (int e = 0; e < NE; e++) one.run(); };
-            all.run();
-            double[] t = new double[reps];
-            for (int i = 0; i < reps; i++) t[i] = time(all);
-            out[c] = new String[] {(String) cases[c][0], Double.toString(min(t))};
-        }
-        return out;
     }
 
     static double time(Runnable r) {
