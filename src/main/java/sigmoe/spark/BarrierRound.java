@@ -32,7 +32,7 @@ final class BarrierRound extends AbstractFunction1<Iterator<Integer>, Iterator<S
     @Override
     public Iterator<SliceResult.SliceOutput> apply(Iterator<Integer> it) {
         try {
-            SliceResult.SliceOutput out = SliceTask.run(it.next(), spec, bc.value());
+            SliceResult.SliceOutput out = SliceTask.run(it.next(), spec, bc);
             return JavaConverters.asScalaIterator(List.of(out).iterator());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -3,14 +3,18 @@ package sigmoe.spark;
 import java.io.Serializable;
 
 /**
- * Everything additive that a round returns, summed over slices by treeAggregate: parameter and moment sums (in
- * double, so the sum of W float arrays is exact — and hence independent of Spark's combination order — unless the
- * values at one index span more than ~2^29/W in magnitude), loss and token sums, and raw expert counts.
+ * Everything additive that a round returns, summed over slices by treeAggregate: the parameter and moment sums
+ * ({@link StateSum}: a slice's floats as they are, exact double sums where results meet), loss and token sums, and
+ * raw expert counts.
  */
 public final class SliceResult implements Serializable {
-    private static final long serialVersionUID = 1L;
-    double[] params, m, v, expertCounts;
+    private static final long serialVersionUID = 2L;
+    /** Parameters and Adam moments summed over the slices (null while empty). */
+    StateSum state;
+    double[] expertCounts;
     double ceSum, regSum, computeSeconds, maxComputeSeconds;
+    /** The slowest slice's seconds for each phase outside the compute: see {@link Times}. */
+    double maxFetchSeconds, maxLoadSeconds, maxPackSeconds, maxComputeCpuSeconds, maxExecutorCpuSeconds;
     long tokens, steps, skipped, slices, rebuilds;
     /** Longest run of consecutive skipped steps any slice reached (runs continue across rounds on one replica). */
     long maxSkipRun;
@@ -22,9 +26,9 @@ public final class SliceResult implements Serializable {
 
     /** Adds one slice's float state and counters (seqOp). */
     static SliceResult add(SliceResult acc, SliceOutput o) {
-        acc.params = addInto(acc.params, o.params());
-        acc.m = addInto(acc.m, o.m());
-        acc.v = addInto(acc.v, o.v());
+        StateSum one = StateSum.of(o.params(), o.m(), o.v());
+        if (acc.state == null) acc.state = one;
+        else acc.state.add(one);
         acc.expertCounts = addInto(acc.expertCounts, o.expertCounts());
         acc.ceSum += o.ceSum();
         acc.regSum += o.regSum();
@@ -38,8 +42,13 @@ public final class SliceResult implements Serializable {
             acc.fault = o.fault();
             acc.faultSlice = o.slice();
         }
-        acc.computeSeconds += o.computeSeconds();
-        acc.maxComputeSeconds = Math.max(acc.maxComputeSeconds, o.computeSeconds());
+        acc.computeSeconds += o.times().compute();
+        acc.maxComputeSeconds = Math.max(acc.maxComputeSeconds, o.times().compute());
+        acc.maxFetchSeconds = Math.max(acc.maxFetchSeconds, o.times().fetch());
+        acc.maxLoadSeconds = Math.max(acc.maxLoadSeconds, o.times().load());
+        acc.maxPackSeconds = Math.max(acc.maxPackSeconds, o.times().pack());
+        acc.maxComputeCpuSeconds = Math.max(acc.maxComputeCpuSeconds, o.times().computeCpu());
+        acc.maxExecutorCpuSeconds = Math.max(acc.maxExecutorCpuSeconds, o.times().executorCpu());
         return acc;
     }
 
@@ -47,9 +56,8 @@ public final class SliceResult implements Serializable {
     static SliceResult merge(SliceResult a, SliceResult b) {
         if (a.slices == 0) return b;
         if (b.slices == 0) return a;
-        a.params = addInto(a.params, b.params);
-        a.m = addInto(a.m, b.m);
-        a.v = addInto(a.v, b.v);
+        if (a.state == null) a.state = b.state;
+        else if (b.state != null) a.state.add(b.state);
         a.expertCounts = addInto(a.expertCounts, b.expertCounts);
         a.ceSum += b.ceSum;
         a.regSum += b.regSum;
@@ -65,14 +73,18 @@ public final class SliceResult implements Serializable {
         }
         a.computeSeconds += b.computeSeconds;
         a.maxComputeSeconds = Math.max(a.maxComputeSeconds, b.maxComputeSeconds);
+        a.maxFetchSeconds = Math.max(a.maxFetchSeconds, b.maxFetchSeconds);
+        a.maxLoadSeconds = Math.max(a.maxLoadSeconds, b.maxLoadSeconds);
+        a.maxPackSeconds = Math.max(a.maxPackSeconds, b.maxPackSeconds);
+        a.maxComputeCpuSeconds = Math.max(a.maxComputeCpuSeconds, b.maxComputeCpuSeconds);
+        a.maxExecutorCpuSeconds = Math.max(a.maxExecutorCpuSeconds, b.maxExecutorCpuSeconds);
         return a;
     }
 
-    private static double[] addInto(double[] acc, float[] x) {
-        if (x == null) return acc;
-        if (acc == null) acc = new double[x.length];
-        for (int i = 0; i < x.length; i++) acc[i] += x[i];
-        return acc;
+    /** The mean over the {@code n} slices of parameters (k = 0), Adam m (1) or v (2), rounded to float: see {@link StateSum}. */
+    float[] mean(int k, long n) {
+        if (n != slices || state == null) throw new IllegalStateException("mean over " + n + " slices of a sum of " + slices);
+        return state.mean(k, n);
     }
 
     private static double[] addInto(double[] acc, double[] x) {
@@ -82,18 +94,20 @@ public final class SliceResult implements Serializable {
         return acc;
     }
 
-    /** The mean over slices, rounded to float (the next round's parameters or moments). */
-    static float[] mean(double[] sum, long n) {
-        float[] out = new float[sum.length];
-        for (int i = 0; i < sum.length; i++) out[i] = (float) (sum[i] / n);
-        return out;
-    }
-
     /**
      * One slice's output of a round; {@code maxSkipRun} is the longest run of consecutive skipped steps of its replica
      * during the round and {@code fault} the first skipped step's description (null when none was skipped).
      */
     record SliceOutput(int slice, float[] params, float[] m, float[] v, double[] expertCounts, double ceSum, double regSum,
-                       long tokens, long steps, long skipped, boolean rebuilt, double computeSeconds, long maxSkipRun,
+                       long tokens, long steps, long skipped, boolean rebuilt, Times times, long maxSkipRun,
                        String fault) implements Serializable {}
+
+    /**
+     * Where one slice task's time went, in wall seconds: the broadcast state's fetch and deserialisation
+     * ({@code fetch}), its copy into the replica ({@code load}), the H steps ({@code compute}) and the copy of the state
+     * out for the aggregation ({@code pack}); and CPU seconds: the task thread's during the H steps
+     * ({@code computeCpu}) and the executor JVM's over its round cycle ({@code executorCpu}, {@link CpuClock#sinceLastTask}).
+     */
+    record Times(double fetch, double load, double compute, double pack, double computeCpu, double executorCpu)
+            implements Serializable {}
 }

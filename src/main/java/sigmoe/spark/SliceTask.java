@@ -3,6 +3,7 @@ package sigmoe.spark;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -23,8 +24,12 @@ import sigmoe.train.Trainer;
 final class SliceTask {
     private SliceTask() {}
 
-    static SliceResult.SliceOutput run(int slice, RoundSpec spec, RoundState state) throws IOException {
+    static SliceResult.SliceOutput run(int slice, RoundSpec spec, Broadcast<RoundState> bc) throws IOException {
         setThreads();
+        long cpu0 = CpuClock.process();
+        long f0 = System.nanoTime();
+        RoundState state = bc.value(); // fetched (torrent blocks) and deserialised on the first call in this JVM
+        long f1 = System.nanoTime();
         RunConfig rc = ReplicaRegistry.config(spec.runId(), spec.configJson());
         TrainConfig t = rc.train();
         // The replica leaves the registry while this attempt mutates it and returns only when the round succeeded:
@@ -48,6 +53,7 @@ final class SliceTask {
         put(rep.adam.m(), state.m());
         put(rep.adam.v(), state.v());
         rep.adam.setStep(state.adamStep());
+        long f2 = System.nanoTime();
 
         LrSchedule schedule = LrSchedule.of(t);
         ExpertReport.collect(rep.model, spec.collectStats());
@@ -57,7 +63,7 @@ final class SliceTask {
         double ce = 0, reg = 0;
         long tokens = 0, skipped = 0, maxSkipRun = 0;
         String fault = null;
-        long t0 = System.nanoTime();
+        long t0 = System.nanoTime(), c0 = CpuClock.thread();
         // Every step runs even after faults: in a barrier round the other slices wait for this one's all-reduce contribution.
         for (int s = 0; s < spec.steps(); s++) {
             Replica.StepResult r = rep.step(schedule, t.gradClip(), sync);
@@ -71,13 +77,17 @@ final class SliceTask {
             reg += r.reg();
             tokens += r.tokens();
         }
-        double secs = (System.nanoTime() - t0) / 1e9;
+        double secs = (System.nanoTime() - t0) / 1e9, cpu = c0 < 0 ? Double.NaN : (CpuClock.thread() - c0) / 1e9;
         if (allReduce != null) allReduce.close();
         if (spec.checkpointDir() != null)
             ReplicaState.write(rep, spec.checkpointDir() + "/state-slice-" + slice + ".safetensors", false);
+        long p0 = System.nanoTime();
         double[] counts = spec.collectStats() ? ExpertReport.flatten(rep.model) : null;
-        SliceResult.SliceOutput out = new SliceResult.SliceOutput(slice, get(rep.model.params.values()), get(rep.adam.m()),
-                get(rep.adam.v()), counts, ce, reg, tokens, spec.steps(), skipped, rebuilt, secs, maxSkipRun, fault);
+        float[] params = get(rep.model.params.values()), m = get(rep.adam.m()), v = get(rep.adam.v());
+        SliceResult.Times times = new SliceResult.Times((f1 - f0) / 1e9, (f2 - f1) / 1e9, secs, (System.nanoTime() - p0) / 1e9,
+                cpu, CpuClock.sinceLastTask(cpu0));
+        SliceResult.SliceOutput out = new SliceResult.SliceOutput(slice, params, m, v, counts, ce, reg, tokens, spec.steps(),
+                skipped, rebuilt, times, maxSkipRun, fault);
         ReplicaRegistry.put(spec.runId(), slice, rep);
         return out;
     }

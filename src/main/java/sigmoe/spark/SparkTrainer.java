@@ -134,7 +134,7 @@ public final class SparkTrainer {
                 t.batchSize() / workers, t.segmentLength(), h, t.steps(), global ? "global" : "local", dir.uri());
         Progress progress = new Progress(state.step(), t.steps());
         double lastTrain = Double.NaN, lastValid = Double.NaN;
-        long rebuildsTotal = 0;
+        long rebuildsTotal = 0, loop0 = System.nanoTime(), driverCpu = CpuClock.process();
         try {
             while (state.step() < t.steps()) {
                 long round = state.step() / h;
@@ -150,6 +150,7 @@ public final class SparkTrainer {
                 RoundSpec spec = new RoundSpec(runId, configJson, workers, round, steps, ckptTmp, resumeDir, resumeStep, global,
                     allReduce != null ? allReduce.address() : null, true);
                 SliceResult sums = null;
+                long a0 = System.nanoTime();
                 for (int attempt = 1; sums == null; attempt++) {
                     try {
                         sums = aggregate(rdd, spec, bc, global, t.treeDepth());
@@ -164,6 +165,7 @@ public final class SparkTrainer {
                                 + "attempt %d of %d%n", round, why, attempt + 1, BARRIER_ROUND_ATTEMPTS);
                     }
                 }
+                double aggregateS = (System.nanoTime() - a0) / 1e9;
                 bc.destroy();
                 double roundS = (System.nanoTime() - r0) / 1e9;
                 if (sums.slices != workers)
@@ -173,8 +175,9 @@ public final class SparkTrainer {
                     if (ckptTmp != null) deleteQuietly(ckptTmp);
                     throw Trainer.stopped(end, sums.maxSkipRun, sums.fault, dir);
                 }
+                long m0 = System.nanoTime();
                 state = new RoundState(end, state.adamStep() + steps - sums.skipped / workers,
-                        SliceResult.mean(sums.params, workers), SliceResult.mean(sums.m, workers), SliceResult.mean(sums.v, workers));
+                        sums.mean(0, workers), sums.mean(1, workers), sums.mean(2, workers));
                 // Skipped steps leave a slice's parameters as they were, so the mean stays finite; anything else non-finite
                 // (an overflowing update) must not reach the next round or a checkpoint.
                 String bad = firstNonFinite(model, state);
@@ -185,6 +188,7 @@ public final class SparkTrainer {
                             + "with --resume");
                 }
                 SliceTask.put(model.params.values(), state.params());
+                double averageS = (System.nanoTime() - m0) / 1e9;
 
                 lastTrain = sums.tokens > 0 ? sums.ceSum / sums.tokens : Double.NaN;
                 Map<String, Object> rec = new LinkedHashMap<>();
@@ -198,6 +202,14 @@ public final class SparkTrainer {
                 rec.put("broadcast_s", broadcastS);
                 rec.put("compute_s", sums.maxComputeSeconds);
                 rec.put("comm_s", Math.max(0, roundS - sums.maxComputeSeconds));
+                // the round's parts outside the compute (slowest slice for the executor phases): see SliceResult.Times
+                rec.put("fetch_s", sums.maxFetchSeconds);
+                rec.put("load_s", sums.maxLoadSeconds);
+                rec.put("pack_s", sums.maxPackSeconds);
+                rec.put("aggregate_s", aggregateS);
+                rec.put("average_s", averageS);
+                rec.put("compute_cpu_s", sums.maxComputeCpuSeconds);
+                rec.put("executor_cpu_s", sums.maxExecutorCpuSeconds);
                 rec.put("rebuilds", sums.rebuilds);
                 rec.put("skipped_steps", sums.skipped);
                 if (sums.fault != null) rec.put("fault", sums.fault);
@@ -215,6 +227,12 @@ public final class SparkTrainer {
                     rec.put("valid_loss", lastValid);
                     extra = (extra.isEmpty() ? "" : extra + " | ") + String.format("valid %.4f", lastValid);
                 }
+                // wall seconds since this invocation's first round; consecutive differences are whole round cycles
+                // (broadcast to the previous line's checkpoint and validation), the denominator of the comm share
+                rec.put("elapsed_s", (System.nanoTime() - loop0) / 1e9);
+                long cpuNow = CpuClock.process(); // the driver's CPU over the cycle: all of it outside the slices' compute
+                rec.put("driver_cpu_s", (cpuNow - driverCpu) / 1e9);
+                driverCpu = cpuNow;
                 metrics.append(rec);
                 out.println(progress.line(end, lastTrain, sums.tokens / roundS, 0, extra).replace(" | lr 0.00e+00", ""));
                 if (ckpt) {
@@ -240,7 +258,7 @@ public final class SparkTrainer {
         if (barrier) {
             outs = BarrierRound.map(rdd, spec, bc);
         } else {
-            outs = rdd.mapPartitions(it -> java.util.List.of(SliceTask.run(it.next(), spec, bc.value())).iterator(), true);
+            outs = rdd.mapPartitions(it -> java.util.List.of(SliceTask.run(it.next(), spec, bc)).iterator(), true);
         }
         return outs.treeAggregate(SliceResult.empty(), SliceResult::add, SliceResult::merge, Math.max(1, depth));
     }
