@@ -86,8 +86,8 @@ public final class ExpertGemmBench {
     static Runnable oneThread(Op op) {
         Runnable all = inTurn(op);
         return () -> {
-            ExpertLoop.SingleBlas.enter();
-            try { all.run(); } finally { ExpertLoop.SingleBlas.exit(); }
+            SingleBlas.enter();
+            try { all.run(); } finally { SingleBlas.exit(); }
         };
     }
 
@@ -95,10 +95,10 @@ public final class ExpertGemmBench {
     static Runnable asLayer(Op op) {
         return () -> {
             AtomicInteger next = new AtomicInteger();
-            ExpertLoop.SingleBlas.enter();
+            SingleBlas.enter();
             try {
                 Par.forWorkers(Math.min(Par.THREADS, NE), w -> { for (int e; (e = next.getAndIncrement()) < NE; ) op.run(e); });
-            } finally { ExpertLoop.SingleBlas.exit(); }
+            } finally { SingleBlas.exit(); }
         };
     }
 
