@@ -137,30 +137,4 @@ final class ExpertLoop {
         for (int i = 0; i < len; i++) m.set(i, m.get(i) * s);
     }
 
-    /**
-     * OpenBLAS's thread count is process-wide: the first layer to enter sets it to 1 and the last to leave restores
-     * what the first found, so layers running concurrently (tasks sharing an executor JVM) cannot leave it at 1.
-     */
-    static final class SingleBlas {
-        private static final Object LOCK = new Object();
-        private static int depth;
-        private static int saved;
-
-        private SingleBlas() {}
-
-        static void enter() {
-            synchronized (LOCK) {
-                if (depth++ == 0) {
-                    saved = Nd4j.factory().blas().getMaxThreads();
-                    if (saved != 1) Nd4j.factory().blas().setMaxThreads(1);
-                }
-            }
-        }
-
-        static void exit() {
-            synchronized (LOCK) {
-                if (--depth == 0 && saved != 1) Nd4j.factory().blas().setMaxThreads(saved);
-            }
-        }
-    }
 }

@@ -86,8 +86,8 @@ public final class ExpertGemmBench {
     static Runnable oneThread(Op op) {
         Runnable all = inTurn(op);
         return () -> {
-            ExpertLoop.SingleBlas.enter();
-            try { all.run(); } finally { ExpertLoop.SingleBlas.exit(); }
+            SingleBlas.enter();
+            try { all.run(); } finally { SingleBlas.exit(); }
         };
     }
 
@@ -95,27 +95,32 @@ public final class ExpertGemmBench {
     static Runnable asLayer(Op op) {
         return () -> {
             AtomicInteger next = new AtomicInteger();
-            ExpertLoop.SingleBlas.enter();
+            SingleBlas.enter();
             try {
                 Par.forWorkers(Math.min(Par.THREADS, NE), w -> { for (int e; (e = next.getAndIncrement()) < NE; ) op.run(e); });
-            } finally { ExpertLoop.SingleBlas.exit(); }
+            } finally { SingleBlas.exit(); }
         };
     }
 
     /**
      * Markdown rows for bench/moe-bench.sh: each GEMM (the layer's layout) in turn at the default BLAS threads, in
-     * turn at 1 BLAS thread, and as the layer runs them; fastest of {@code reps} interleaved rounds. The last
-     * element is the summed "as the layer" time in ms.
+     * turn at 1 BLAS thread, and as the layer runs them; fastest of {@code reps} interleaved rounds, each round
+     * also timing {@code dense} (the dense FFN's forward + backward). Element 7 is the summed "as the layer" time in
+     * ms, element 8 the fastest dense time of the same rounds.
      */
-    static String[] table(int n, int reps, double sgemmGflops) {
+    static String[] table(int n, int reps, double sgemmGflops, Runnable dense) {
         Shapes s = new Shapes(n);
         Runnable[][] c = new Runnable[6][];
         for (int o = 0; o < 6; o++) c[o] = new Runnable[] {inTurn(s.rows[o]), oneThread(s.rows[o]), asLayer(s.rows[o])};
         double[][][] t = new double[6][3][reps];
+        double[] td = new double[reps];
         for (Runnable[] r : c) for (Runnable x : r) x.run();
-        for (int i = 0; i < reps; i++)
+        for (int i = 0; i < reps; i++) {
+            td[i] = MoeBench.time(dense);
             for (int o = 0; o < 6; o++) for (int v = 0; v < 3; v++) t[o][v][i] = MoeBench.time(c[o][v]);
-        String[] out = new String[8];
+        }
+        String[] out = new String[9];
+        out[8] = Double.toString(MoeBench.min(td));
         double[] sum = new double[3];
         for (int o = 0; o < 6; o++) {
             StringBuilder b = new StringBuilder("| " + NAMES[o] + " |");
