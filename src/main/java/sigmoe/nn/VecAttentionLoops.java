@@ -12,6 +12,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * in {@link VecKernels}), one small method per row so that C2 compiles it early as an ordinary method. Same layouts
  * and results as the generic loops up to float rounding (they compute in double); exp is {@link VecKernels#exp},
  * lane sums {@link VecKernels#sumLanes} in lane order, so every JIT tier gives the same bits.
+ *
+ * <p>Rows are independent, so they run in {@link RowParallel} blocks; the one reduction (the bias and scale
+ * gradients of {@link #queryGradients}) is summed per fixed chunk of {@value #FLUSH} rows and the chunks are added in
+ * chunk order, so the bits do not depend on the number of threads.
  */
 final class VecAttentionLoops {
     private VecAttentionLoops() {}
@@ -19,7 +23,8 @@ final class VecAttentionLoops {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
-    static final int FLUSH = 256; // rows per float partial of a column sum before it is added in double
+    static final int FLUSH = 256; // rows per chunk: float partials of a column sum, added in double in chunk order
+    private static final int MIN_ROWS = 128; // rows per parallel block at least (a row is ~0.5 µs of work)
 
     private static ByteBuffer buf(INDArray a) {
         if (!Mem.isContiguous(a)) throw new IllegalArgumentException("attention kernel needs contiguous c-order arrays");
@@ -33,11 +38,12 @@ final class VecAttentionLoops {
     static void splitQueries(INDArray qkv, INDArray qu, INDArray qv, float[] u, float[] v, int nB, int nM, int nT, int inner) {
         ByteBuffer f = buf(qkv), tu = buf(qu), tv = buf(qv);
         int fo = base(qkv), uo = base(qu), vo = base(qv), nL = nM + nT, w3 = 3 * inner;
-        for (int b = 0; b < nB; b++)
-            for (int i = 0; i < nT; i++) {
-                int from = fo + 4 * (b * nL + nM + i) * w3, to = 4 * (b * nT + i) * inner;
+        RowParallel.forRange(nB * nT, MIN_ROWS, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int from = fo + 4 * ((r / nT) * nL + nM + r % nT) * w3, to = 4 * r * inner;
                 splitRow(f, from, tu, uo + to, tv, vo + to, u, v, inner);
             }
+        });
     }
 
     private static void splitRow(ByteBuffer f, int from, ByteBuffer tu, int uo, ByteBuffer tv, int vo, float[] u, float[] v, int inner) {
@@ -57,11 +63,12 @@ final class VecAttentionLoops {
     static void shiftMaskSoftmax(INDArray att, INDArray bd, float scale, int blocks, int nM, int nT) {
         ByteBuffer a = buf(att), p = buf(bd);
         int ao = base(att), po = base(bd), nL = nM + nT;
-        for (int hb = 0; hb < blocks; hb++)
-            for (int i = 0; i < nT; i++) {
-                int row = 4 * (hb * nT + i) * nL;
+        RowParallel.forRange(blocks * nT, MIN_ROWS, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int i = r % nT, row = 4 * r * nL;
                 softmaxRow(a, ao + row, p, po + row + 4 * (nT - 1 - i), nM + i + 1, nL, scale);
             }
+        });
     }
 
     /** a[0..vis) := softmax(scale·(a + p)), a[vis..len) := 0; p already points at the shifted position term. */
@@ -107,11 +114,12 @@ final class VecAttentionLoops {
     static void softmaxBackwardUnshift(INDArray att, INDArray ds, INDArray bd, int blocks, int nM, int nT) {
         ByteBuffer a = buf(att), g = buf(ds), p = buf(bd);
         int ao = base(att), go = base(ds), po = base(bd), nL = nM + nT;
-        for (int hb = 0; hb < blocks; hb++)
-            for (int i = 0; i < nT; i++) {
-                int row = 4 * (hb * nT + i) * nL;
+        RowParallel.forRange(blocks * nT, MIN_ROWS, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int i = r % nT, row = 4 * r * nL;
                 backwardRow(a, ao + row, g, go + row, p, po + row, nM + i + 1, nT - 1 - i, nL);
             }
+        });
     }
 
     /** g := a ⊙ (g − Σ a·g) on [0, vis), 0 beyond; p[0, shift) := 0, p[shift, len) := g[0, len − shift). */
@@ -135,14 +143,20 @@ final class VecAttentionLoops {
                                  double[] du, double[] dv, int nB, int nM, int nT, int inner) {
         ByteBuffer b1 = buf(g1), b2 = buf(g2), bu = buf(qu), bv = buf(qv), bq = buf(dqkv);
         int o1 = base(g1), o2 = base(g2), ou = base(qu), ov = base(qv), oq = base(dqkv), nL = nM + nT, w3 = 3 * inner;
-        float[] pu = new float[inner], pv = new float[inner];
+        int rows = nB * nT, chunks = (rows + FLUSH - 1) / FLUSH;
+        float[][] pu = new float[chunks][inner], pv = new float[chunks][inner];
+        double[] ds = new double[chunks];
+        RowParallel.forRange(chunks, 1, (c0, c1) -> {
+            for (int k = c0; k < c1; k++)
+                for (int r = k * FLUSH, end = Math.min(rows, r + FLUSH); r < end; r++) {
+                    int ro = 4 * r * inner, rq = oq + 4 * ((r / nT) * nL + nM + r % nT) * w3;
+                    ds[k] += queryRow(b1, o1 + ro, b2, o2 + ro, bu, ou + ro, bv, ov + ro, bq, rq, scale, pu[k], pv[k], inner);
+                }
+        });
         double dScale = 0;
-        int rows = nB * nT;
-        for (int r = 0; r < rows; r++) {
-            int b = r / nT, i = r % nT, ro = 4 * r * inner;
-            dScale += queryRow(b1, o1 + ro, b2, o2 + ro, bu, ou + ro, bv, ov + ro, bq, oq + 4 * (b * nL + nM + i) * w3, scale, pu, pv, inner);
-            if ((r + 1) % FLUSH == 0 || r == rows - 1)
-                for (int c = 0; c < inner; c++) { du[c] += pu[c]; dv[c] += pv[c]; pu[c] = 0; pv[c] = 0; }
+        for (int k = 0; k < chunks; k++) {
+            dScale += ds[k];
+            for (int c = 0; c < inner; c++) { du[c] += pu[k][c]; dv[c] += pv[k][c]; }
         }
         return dScale;
     }

@@ -13,7 +13,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link VecKernels}). Work is split into one small method per row so that C2 compiles it as an ordinary method
  * within the first step (a kernel that runs as one long loop per call is compiled on-stack, late and, after a
  * deoptimisation, runs interpreted for a whole call). exp is {@link VecKernels#exp} and lane sums
- * {@link VecKernels#sumLanes} (lane order), so every JIT tier gives the same bits.
+ * {@link VecKernels#sumLanes} (lane order), so every JIT tier gives the same bits. Rows run in {@link RowParallel}
+ * blocks; the bias gradient's column sums are float partials per fixed chunk of {@link LossKernels#FLUSH} rows,
+ * added in double in chunk order, so the bits do not depend on the number of threads.
  */
 final class VecLossKernels {
     private VecLossKernels() {}
@@ -41,12 +43,14 @@ final class VecLossKernels {
         ByteBuffer b = buf(z);
         int o = base(z);
         float[] bv = heap(bias);
-        for (int r = 0; r < n; r++) {
-            int ro = o + 4 * r * c;
-            float mx = rowMax(b, ro, bv, c);
-            max[r] = mx;
-            logSum[r] = Math.log(rowSumExp(b, ro, bv, c, mx));
-        }
+        RowParallel.forRange(n, 64, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int ro = o + 4 * r * c;
+                float mx = rowMax(b, ro, bv, c);
+                max[r] = mx;
+                logSum[r] = Math.log(rowSumExp(b, ro, bv, c, mx));
+            }
+        });
     }
 
     static float rowMax(ByteBuffer b, int ro, float[] bv, int c) {
@@ -71,22 +75,24 @@ final class VecLossKernels {
     static void gradient(INDArray z, INDArray bias, int[] targets, double[] max, double[] logSum, float scale,
                          INDArray dBias, int n, int c) {
         ByteBuffer b = buf(z);
-        int o = base(z);
-        float[] bv = heap(bias), part = new float[c];
+        int o = base(z), chunks = (n + LossKernels.FLUSH - 1) / LossKernels.FLUSH;
+        float[] bv = heap(bias);
+        float[][] part = new float[chunks][c];
+        RowParallel.forRange(chunks, 1, (k0, k1) -> {
+            for (int k = k0; k < k1; k++)
+                for (int r = k * LossKernels.FLUSH, end = Math.min(n, r + LossKernels.FLUSH); r < end; r++) {
+                    int ro = o + 4 * r * c, t = targets[r];
+                    if (t < 0) { zeroRow(b, ro, c); continue; }
+                    rowGradient(b, ro, bv, c, (float) max[r], (float) logSum[r], scale, part[k]);
+                    b.putFloat(ro + 4 * t, b.getFloat(ro + 4 * t) - scale);
+                    part[k][t] -= scale;
+                }
+        });
         double[] tot = new double[c];
-        for (int r = 0; r < n; r++) {
-            int ro = o + 4 * r * c, t = targets[r];
-            if (t < 0) zeroRow(b, ro, c);
-            else {
-                rowGradient(b, ro, bv, c, (float) max[r], (float) logSum[r], scale, part);
-                b.putFloat(ro + 4 * t, b.getFloat(ro + 4 * t) - scale);
-                part[t] -= scale;
-            }
-            if ((r + 1) % LossKernels.FLUSH == 0 || r == n - 1) for (int k = 0; k < c; k++) { tot[k] += part[k]; part[k] = 0; }
-        }
+        for (int k = 0; k < chunks; k++) for (int j = 0; j < c; j++) tot[j] += part[k][j];
         FloatBuffer db = dBias.data().asNioFloat();
         int off = Math.toIntExact(dBias.offset());
-        for (int k = 0; k < c; k++) db.put(off + k, (float) (db.get(off + k) + tot[k]));
+        for (int j = 0; j < c; j++) db.put(off + j, (float) (db.get(off + j) + tot[j]));
     }
 
     /** g = scale·exp((z + b − max) − logSum), written over z and added to the column partials. */
