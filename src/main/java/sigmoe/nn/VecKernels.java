@@ -58,6 +58,22 @@ final class VecKernels {
         for (; i < n; i++) ob.putFloat(oo + 4 * i, ab.getFloat(ao + 4 * i) * bb.getFloat(bo + 4 * i));
     }
 
+    static void add(INDArray a, INDArray b, INDArray out) {
+        ByteBuffer ab = buf(a), bb = buf(b), ob = buf(out);
+        int ao = base(a), bo = base(b), oo = base(out), n = (int) a.length(), bound = S.loopBound(n), i = 0;
+        for (; i < bound; i += L) load(ab, ao + 4 * i).add(load(bb, bo + 4 * i)).intoByteBuffer(ob, oo + 4 * i, NO);
+        for (; i < n; i++) ob.putFloat(oo + 4 * i, ab.getFloat(ao + 4 * i) + bb.getFloat(bo + 4 * i));
+    }
+
+    /** n floats from src (element srcAt of the array) to dst (element dstAt): a bulk copy (memcpy), no overlap. */
+    static void copy(INDArray src, int srcAt, INDArray dst, int dstAt, int n) {
+        FloatBuffer s = src.data().asNioFloat().duplicate(), d = dst.data().asNioFloat().duplicate();
+        int so = Math.toIntExact(src.offset()) + srcAt, dO = Math.toIntExact(dst.offset()) + dstAt;
+        s.limit(so + n).position(so);
+        d.position(dO);
+        d.put(s);
+    }
+
     static void relu(INDArray a) {
         ByteBuffer b = buf(a);
         int o = base(a), n = (int) a.length(), bound = S.loopBound(n), i = 0;
