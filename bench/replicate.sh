@@ -3,7 +3,8 @@
 # below for the same number of tokens, evaluates each with the paper's memory protocol (jobs/eval.sh, segment 64,
 # memory 4 segments) and writes docs/RESULTS.md next to the paper's WT-S (word level) and E8 (byte level) numbers.
 #
-#   bench/replicate.sh [--smoke] [--lanes N] [--steps N] [--out DIR] [--word CORPUS] [--byte CORPUS] [--only REGEX]
+#   bench/replicate.sh [--smoke] [--lanes N] [--steps N] [--seed N] [--out DIR] [--word CORPUS] [--byte CORPUS]
+#                      [--only REGEX]
 #
 # Word level: SOTU (data/sotu-word: State of the Union 1790-2021, whitespace words, min count 3, 8000 ids like the
 #   paper's vocabulary) — every cpu-*.conf row: dense, parameter-equal σ-MoE, FLOP-equal dense, dense top-K and all
@@ -17,27 +18,31 @@
 #   one thread vs 5-6k on two, measured).
 # --smoke: the CI-sized version (minutes): 7 rows, 12 steps, 8 evaluation segments, on word- and byte-level
 #   corpora prepared from the embedded Moby-Dick; checks the plumbing only and never touches docs/RESULTS.md.
-# --only REGEX: train only the rows whose name matches (a partial table; docs/RESULTS.md is not touched).
+# --only REGEX: train only the rows whose LEVEL-NAME matches, e.g. 'word-(dense|sigma-moe)$' (a partial table;
+#   docs/RESULTS.md is not touched). --seed N: train.seed for every row (default: the configurations' seed, 1); with
+#   --only and --out, a second seed of some rows measures the run-to-run spread.
 # Measured (2026-11-28, 2 cores, 2 lanes, loaded machine): see docs/RESULTS.md's header for the wall time.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-SMOKE=0; OUT=""; LANES=2; STEPS=800; WORD=data/sotu-word; BYTE=data/gcide-byte; ONLY=""
+SMOKE=0; OUT=""; LANES=2; STEPS=800; SEED=""; WORD=data/sotu-word; BYTE=data/gcide-byte; ONLY=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --smoke) SMOKE=1; shift ;;
     --out) OUT=$2; shift 2 ;;
     --lanes) LANES=$2; shift 2 ;;
     --steps) STEPS=$2; shift 2 ;;
+    --seed) SEED=$2; shift 2 ;;
     --word) WORD=$2; shift 2 ;;
     --byte) BYTE=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
-    -h|--help) sed -n 2,23p "$0"; exit 0 ;;
-    *) echo "replicate.sh: unknown argument $1 (valid: --smoke, --lanes N, --steps N, --out DIR, --word CORPUS, --byte CORPUS, --only REGEX)" >&2; exit 2 ;;
+    -h|--help) sed -n 2,27p "$0"; exit 0 ;;
+    *) echo "replicate.sh: unknown argument $1 (valid: --smoke, --lanes N, --steps N, --seed N, --out DIR, --word CORPUS, --byte CORPUS, --only REGEX)" >&2; exit 2 ;;
   esac
 done
 [[ $LANES =~ ^[1-9][0-9]*$ ]] || { echo "replicate.sh: --lanes must be a positive integer, got '$LANES'" >&2; exit 2; }
 [[ $STEPS =~ ^[1-9][0-9]*$ ]] || { echo "replicate.sh: --steps must be a positive integer, got '$STEPS'" >&2; exit 2; }
+[[ -z $SEED || $SEED =~ ^[0-9]+$ ]] || { echo "replicate.sh: --seed must be a non-negative integer, got '$SEED'" >&2; exit 2; }
 [[ -n $OUT ]] || OUT=runs/replicate$([[ $SMOKE == 1 ]] && echo -smoke || true)
 mkdir -p "$OUT"
 source jobs/common.sh
@@ -113,6 +118,7 @@ if [[ $SMOKE == 1 ]]; then
     [[ $lvl-$name =~ ^(word-(dense|sigma-moe|dense-topk|softmax-renorm|switch-k1-g128|s-base-k4-g32)|byte-sigma-moe)$ ]] && sel+=("$r"); done
   ROWS=("${sel[@]}")
 fi
+if [[ -n $SEED ]]; then TRAIN+=(train.seed="$SEED"); fi
 if [[ -n $ONLY ]]; then
   sel=(); for r in "${ROWS[@]}"; do IFS='|' read -r lvl name _ <<< "$r"; [[ $lvl-$name =~ $ONLY ]] && sel+=("$r"); done
   ROWS=("${sel[@]}")

@@ -11,14 +11,14 @@ import sigmoe.model.ModelConfig;
 /**
  * The {@code model} section: the checkpoint's config keys (formats.md §2) in HOCON. Two keys may be null:
  * {@code vocab_size} (taken from the prepared corpus, represented as 0 in the ModelConfig) and {@code d_ff}
- * (derived as n_experts · expert_size for σ-MoE). For {@code ffn = dense} the σ-MoE keys are ignored and become 0,
+ * (derived as n_experts · expert_size for σ-MoE, as pkm_keys² for pkm). For {@code ffn = dense} the σ-MoE keys are ignored and become 0,
  * exactly as the checkpoint stores a dense model.
  */
 final class ModelSection {
     static final List<String> KEYS = List.of("vocab_size", "d_model", "n_layers", "n_heads", "head_dim", "ffn", "d_ff",
             "n_experts", "expert_size", "top_k", "layer_norm_eps", "dropout", "expert_dropout", "entropy_reg",
             "w2_init_from_expert_size", "topk_activation", "moe_score_dropout", "moe_reg_as_code", "moe_init_scale",
-            "moe_norm_sel_init", "sinkhorn_iters");
+            "moe_norm_sel_init", "sinkhorn_iters", "pkm_keys", "pkm_heads", "pkm_activation", "pkm_value_init");
 
     private ModelSection() {}
 
@@ -36,7 +36,16 @@ final class ModelSection {
         boolean w2Init = s.getBoolean("w2_init_from_expert_size");
         FfnOptions opts = new FfnOptions(s.isNull("topk_activation") ? 0 : s.getInt("topk_activation"),
                 s.getDouble("moe_score_dropout"), s.getBoolean("moe_reg_as_code"), s.getDouble("moe_init_scale"),
-                s.getBoolean("moe_norm_sel_init"), s.getInt("sinkhorn_iters"));
+                s.getBoolean("moe_norm_sel_init"), s.getInt("sinkhorn_iters"),
+                s.isNull("pkm_keys") ? 0 : s.getInt("pkm_keys"), s.getInt("pkm_heads"),
+                s.getChoice("pkm_activation", FfnOptions.PKM_ACTIVATIONS), s.getChoice("pkm_value_init", FfnOptions.PKM_VALUE_INITS));
+        if (ffn == FfnKind.PKM) {
+            if (s.isNull("pkm_keys"))
+                throw new ConfigException("model.pkm_keys is not set; ffn = pkm needs n_keys, the sub-keys per half (n_keys² values; the paper's WT-S: 46 value-matched, 62 parameter-matched), e.g. model.pkm_keys=62");
+            long values = (long) opts.pkmKeys() * opts.pkmKeys();
+            int dff = s.isNull("d_ff") ? (int) Math.min(Integer.MAX_VALUE, values) : s.getInt("d_ff");
+            return new ModelConfig(vocab, d, layers, heads, headDim, ffn, dff, 0, 0, 0, eps, dropout, 0, 0, w2Init, opts);
+        }
         if (!ffn.moe) {
             if (s.isNull("d_ff"))
                 throw new ConfigException("model.d_ff is not set; a dense FFN needs its hidden size (e.g. model.d_ff=2053)");
@@ -84,6 +93,10 @@ final class ModelSection {
         m.put("moe_init_scale", o.initScale());
         m.put("moe_norm_sel_init", o.normSelInit());
         m.put("sinkhorn_iters", o.sinkhornIters());
+        m.put("pkm_keys", o.pkmKeys() == 0 ? null : o.pkmKeys());
+        m.put("pkm_heads", o.pkmHeads());
+        m.put("pkm_activation", o.pkmActivation());
+        m.put("pkm_value_init", o.pkmValueInit());
         return m;
     }
 }

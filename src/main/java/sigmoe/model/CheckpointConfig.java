@@ -46,6 +46,10 @@ public final class CheckpointConfig {
             o.put("moe_init_scale", f.initScale());
             o.put("moe_norm_sel_init", f.normSelInit());
             o.put("sinkhorn_iters", f.sinkhornIters());
+            o.put("pkm_keys", f.pkmKeys());
+            o.put("pkm_heads", f.pkmHeads());
+            o.put("pkm_activation", f.pkmActivation());
+            o.put("pkm_value_init", f.pkmValueInit());
         }
         try {
             return Safetensors.JSON.writeValueAsString(o);
@@ -94,7 +98,17 @@ public final class CheckpointConfig {
                 o.hasNonNull("moe_reg_as_code") ? boolKey(o, "moe_reg_as_code", source) : d.regAsCode(),
                 doubleKey(o, "moe_init_scale", source, d.initScale()),
                 o.hasNonNull("moe_norm_sel_init") ? boolKey(o, "moe_norm_sel_init", source) : d.normSelInit(),
-                o.hasNonNull("sinkhorn_iters") ? intKey(o, "sinkhorn_iters", source) : d.sinkhornIters());
+                o.hasNonNull("sinkhorn_iters") ? intKey(o, "sinkhorn_iters", source) : d.sinkhornIters(),
+                o.hasNonNull("pkm_keys") ? intKey(o, "pkm_keys", source) : d.pkmKeys(),
+                o.hasNonNull("pkm_heads") ? intKey(o, "pkm_heads", source) : d.pkmHeads(),
+                o.hasNonNull("pkm_activation") ? textKey(o, "pkm_activation", source) : d.pkmActivation(),
+                o.hasNonNull("pkm_value_init") ? textKey(o, "pkm_value_init", source) : d.pkmValueInit());
+    }
+
+    private static String textKey(JsonNode o, String key, String source) throws SafetensorsException {
+        JsonNode v = required(o, key, source);
+        if (!v.isTextual()) throw SafetensorsException.of(source, null, "config." + key, "a string", v);
+        return v.textValue();
     }
 
     private static JsonNode required(JsonNode o, String key, String source) throws SafetensorsException {

@@ -7,6 +7,7 @@ import sigmoe.nn.Rng;
 import sigmoe.nn.moe.Selection;
 import sigmoe.nn.moe.SigmaMoeFfn;
 import sigmoe.nn.variants.DenseTopkFfn;
+import sigmoe.nn.variants.ProductKeyFfn;
 import sigmoe.nn.variants.SinkhornSelection;
 import sigmoe.nn.variants.SoftmaxSelection;
 import sigmoe.nn.variants.SwitchSelection;
@@ -28,6 +29,8 @@ public final class FeedForwards {
         return switch (cfg.ffn()) {
             case DENSE -> new Dense(new DenseFfn(ps, prefix, cfg.dModel(), cfg.dFf(), cfg.dropout()));
             case DENSE_TOPK -> new DenseTopk(new DenseTopkFfn(ps, prefix, cfg.dModel(), cfg.dFf(), o.topkActivation(), cfg.dropout()));
+            case PKM -> new Pkm(new ProductKeyFfn(ps, prefix, cfg.dModel(), o.pkmKeys(), o.pkmHeads(), o.pkmSoftmax()),
+                    o.pkmValueInitDense());
             default -> throw new IllegalStateException("no dense FFN for " + cfg.ffn().id);
         };
     }
@@ -57,6 +60,14 @@ public final class FeedForwards {
         @Override public INDArray forward(INDArray x, boolean training, Rng rng) { return ffn.forward(x, training, rng); }
         @Override public INDArray backward(INDArray dy) { return ffn.backward(dy); }
         @Override public void initialise(Rng rng, int nLayers) { ffn.init(rng, nLayers); }
+        @Override public double regLoss() { return 0; }
+    }
+
+    /** Product-Key Memory, dense product-key path (paper.md §2.2); no dropout inside, no regulariser. */
+    public record Pkm(ProductKeyFfn ffn, boolean valueInitDense) implements FeedForward {
+        @Override public INDArray forward(INDArray x, boolean training, Rng rng) { return ffn.forward(x); }
+        @Override public INDArray backward(INDArray dy) { return ffn.backward(dy); }
+        @Override public void initialise(Rng rng, int nLayers) { ffn.init(rng, nLayers, valueInitDense); }
         @Override public double regLoss() { return 0; }
     }
 

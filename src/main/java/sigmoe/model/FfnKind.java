@@ -3,7 +3,7 @@ package sigmoe.model;
 /**
  * Which feed-forward block every Transformer-XL layer uses; the name is the checkpoint's {@code ffn} value.
  * The MoE kinds share σ-MoE's tensors (keys, values, expert_sel) and differ in the selection rule (paper.md §2.3);
- * dense_topk has the dense tensors (paper.md §2.1).
+ * dense_topk has the dense tensors (paper.md §2.1); pkm has its own (sub-keys and values, paper.md §2.2).
  */
 public enum FfnKind {
     DENSE("dense", false),
@@ -17,7 +17,9 @@ public enum FfnKind {
     /** Switch Transformer: softmax, top-K (1), Switch load-balancing loss (§2.3(d)). */
     SWITCH("switch", true),
     /** S-BASE: Sinkhorn over each sequence's positions to choose, sigmoid gates (§2.3(e)). */
-    S_BASE("s_base", true);
+    S_BASE("s_base", true),
+    /** Product-Key Memory, dense product-key path as the paper's runs (§2.2, pitfall 14; keys pkm_*). */
+    PKM("pkm", false);
 
     public final String id;
     /** Whether the block is a mixture of experts with the σ-MoE tensors. */

@@ -8,7 +8,7 @@ import java.util.List;
  * Names follow the paper: N_E = {@code nExperts}, G = {@code expertSize}, K = {@code topK},
  * δ = {@code expertDropout}, γ = {@code entropyReg}.
  *
- * @param dFf          dense hidden size; for σ-MoE it must equal nExperts * expertSize
+ * @param dFf          dense hidden size; for σ-MoE it must equal nExperts * expertSize, for pkm pkm_keys² (values)
  * @param dropout      residual/embedding/hidden dropout p (0 disables)
  * @param w2InitFromExpertSize the "standard init" ablation: W2's std from G instead of N_E·G (paper.md §1.4)
  * @param options      the baselines' and ablations' knobs (dense_topk's K, standard dropout, Switch init, ...)
@@ -91,7 +91,7 @@ public record ModelConfig(
         if (headDim < 1) p.add("head_dim must be >= 1 (got " + headDim + ")");
         if (!(layerNormEps > 0)) p.add("layer_norm_eps must be > 0 (got " + layerNormEps + ")");
         if (!(dropout >= 0 && dropout < 1)) p.add("dropout must be in [0, 1) (got " + dropout + ")");
-        p.addAll(options.problems(ffn, dFf));
+        p.addAll(options.problems(ffn, dFf, dModel));
         if (!ffn.moe) {
             if (dFf < 1) p.add("d_ff must be >= 1 for a dense FFN (got " + dFf + ")");
         } else {

@@ -37,10 +37,17 @@ public final class ParamCount {
         return 5L * c.dModel() * inner + 2 * inner + 1;
     }
 
-    /** Dense: W1, b1, W2, b2. σ-MoE: keys, values (N_E·G·d each) and the selection W3 (N_E·d); no biases. */
+    /**
+     * Dense: W1, b1, W2, b2. σ-MoE: keys, values (N_E·G·d each) and the selection W3 (N_E·d); no biases.
+     * PKM: two sub-key sets [heads, n_keys, d/2] and the values [n_keys², d]; no biases ([M] EmbeddingBag, keys).
+     */
     public static long ffnPerLayer(ModelConfig c) {
         long d = c.dModel();
         if (c.isMoe()) return 2L * c.nExperts() * c.expertSize() * d + (long) c.nExperts() * d;
+        if (c.ffn() == FfnKind.PKM) {
+            long nk = c.options().pkmKeys();
+            return 2L * c.options().pkmHeads() * nk * (d / 2) + nk * nk * d;
+        }
         return 2L * d * c.dFf() + c.dFf() + d;
     }
 
@@ -64,6 +71,11 @@ public final class ParamCount {
                 m.put(p + "ffn.keys", new long[] {c.nExperts(), d, c.expertSize()});
                 m.put(p + "ffn.values", new long[] {c.nExperts(), c.expertSize(), d});
                 m.put(p + "ffn.expert_sel", new long[] {c.nExperts(), d});
+            } else if (c.ffn() == FfnKind.PKM) {
+                long nk = c.options().pkmKeys(), heads = c.options().pkmHeads();
+                m.put(p + "ffn.keys_a", new long[] {heads, nk, d / 2});
+                m.put(p + "ffn.keys_b", new long[] {heads, nk, d / 2});
+                m.put(p + "ffn.values", new long[] {nk * nk, d});
             } else {
                 m.put(p + "ffn.w1.weight", new long[] {c.dFf(), d});
                 m.put(p + "ffn.w1.bias", new long[] {c.dFf()});
@@ -81,19 +93,28 @@ public final class ParamCount {
     /**
      * Forward FLOPs of one token through one FFN block (2 per multiply-add, biases and ReLU ignored).
      * Dense: {@code 4·d·d_ff}; dense_topk {@code 2·d·d_ff + 2·d·K} (W1 full, W2 on the K kept units). σ-MoE: the K selected experts {@code 4·d·G·K} plus the selection {@code 2·d·N_E}.
+     * PKM (dense product-key path, head-summed keys): sub-key scores {@code 2·d·n_keys} plus the read of all
+     * n_keys² values {@code 2·d·n_keys²}.
      */
     public static long ffnFlopsPerToken(ModelConfig c) {
         long d = c.dModel();
         if (c.isMoe()) return 4L * d * c.expertSize() * c.topK() + 2L * d * c.nExperts();
+        if (c.ffn() == FfnKind.PKM) {
+            long nk = c.options().pkmKeys();
+            return 2L * d * nk + 2L * d * nk * nk;
+        }
         if (c.ffn() == FfnKind.DENSE_TOPK) return 2L * d * c.dFf() + 2L * d * c.options().topkActivation();
         return 4L * d * c.dFf();
     }
 
     /**
      * The paper's "% FLOPs" of the FFN relative to a dense FFN of width N_E·G (Tab. 3/7): {@code K/N_E} for σ-MoE,
-     * excluding the selection projection; 1 for dense; (d_ff + K)/(2·d_ff) for dense_topk (only W2 is sparse).
+     * excluding the selection projection; 1 for dense; (d_ff + K)/(2·d_ff) for dense_topk (only W2 is sparse);
+     * for pkm the FLOPs over a dense FFN of width d_ff = n_keys², (n_keys + n_keys²)/(2·n_keys²): the sub-keys replace
+     * W1, every value is still read (the paper's runs used no top-k, paper.md pitfall 14).
      */
     public static double ffnFlopFraction(ModelConfig c) {
+        if (c.ffn() == FfnKind.PKM) return ffnFlopsPerToken(c) / (4.0 * c.dModel() * c.dFf());
         if (c.ffn() == FfnKind.DENSE_TOPK) return (c.dFf() + (double) c.options().topkActivation()) / (2.0 * c.dFf());
         return c.isMoe() ? (double) c.topK() / c.nExperts() : 1.0;
     }

@@ -273,7 +273,7 @@ public final class TransformerXL {
     public void backward(double ceScale) {
         INDArray g = finalNorm.backward(outDrop.backward(output.backward(ceScale)));
         for (int l = blocks.length - 1; l >= 0; l--) g = blocks[l].backward(g);
-        embedding.backward(g);
+        embedding.backward(embDrop.backward(g)); // the embedding's output went through its dropout in forward
     }
 
     /** The FFN blocks, in layer order (σ-MoE statistics and regulariser hooks). */

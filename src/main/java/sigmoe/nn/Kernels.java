@@ -56,6 +56,7 @@ public final class Kernels {
     public static void copy(INDArray src, INDArray dst) {
         Mem s = Mem.of(src), d = Mem.of(dst);
         sameLength("copy", s, d);
+        if (fast(src, dst)) { VecKernels.copy(src, 0, dst, 0, s.length); return; }
         for (int i = 0; i < s.length; i++) d.set(i, s.get(i));
     }
 
@@ -85,6 +86,8 @@ public final class Kernels {
         Mem am = Mem.of(a), bm = Mem.of(b), om = Mem.of(out);
         sameLength("add", am, bm);
         sameLength("add", am, om);
+        // the FLOAT path adds in float, the same bits as rounding the double sum (double rounding is exact for +)
+        if (fast(a, b, out)) { VecKernels.add(a, b, out); return; }
         for (int i = 0; i < am.length; i++) om.set(i, am.get(i) + bm.get(i));
     }
 
@@ -164,6 +167,7 @@ public final class Kernels {
                     + "," + (dstRow + nRows) + ") out of range " + rows(src) + " / " + rows(dst));
         Mem s = Mem.of(src), d = Mem.of(dst);
         int so = srcRow * c, dO = dstRow * c;
+        if (fast(src, dst)) { VecKernels.copy(src, so, dst, dO, nRows * c); return; }
         for (int i = 0; i < nRows * c; i++) d.set(dO + i, s.get(so + i));
     }
 

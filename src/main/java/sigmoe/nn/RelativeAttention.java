@@ -3,7 +3,6 @@ package sigmoe.nn;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Transformer-XL relative multi-head attention with memory (formats.md §3, paper.md §3.2–3.3), forward and
@@ -16,35 +15,45 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   att = softmax_j(score);   out = concat_heads(att · V) Woᵀ
  * </pre>
  * Only the L = M+T offsets −(L−1)..0 can be visible, so R is computed for exactly those (row ρ = offset + L − 1).
- * The relative shift is an index mapping: BD[i, ρ] = (q_i + v)·R[ρ] is one GEMM per head over all streams, and
+ * The relative shift is an index mapping: BD[i, ρ] = (q_i + v)·R[ρ] is one product per head over all streams, and
  * key j of query i reads BD[i, j + T − 1 − i]; backward scatters along the same mapping.
  *
- * <p>Layout: q/k/v/R and the per-head outputs are copied into head-major buffers {@code [H, B, rows, hs]} so that
- * every per-(head, stream) product is a GEMM on contiguous row blocks, and every per-head product over all streams
- * (the position term) is one GEMM on a contiguous {@code [B·T, hs]} block. Softmax, masking, the shift and the
- * bias/scale gradients are Java loops. All buffers are owned by the layer and reused (grown when shapes grow).
- * No attention dropout (paper.md §3.2).
+ * <p>Layout, chosen so that every matrix product is one large GEMM or one batched call and activations are never
+ * copied between head-major and row-major layouts:
+ * <ul>
+ *   <li>q, k and v come from ONE fused GEMM over all B·L source rows, {@code qkv = src [Wq; Wk; Wv]ᵀ}
+ *       [B·L, 3·H·hs] (the three weights are adjacent in the parameter store): memory rows get a query they never
+ *       use (+20% of the projection FLOPs), which is far cheaper than B per-stream query GEMMs. Backward mirrors
+ *       it: one dW and one dSrc GEMM over dqkv, whose memory-row query columns stay zero.</li>
+ *   <li>per-(head, stream) products (content scores, att·V and their backward) are single {@link StridedGemm}
+ *       batched calls over strided [H, B, rows, hs] views of the row-major q/k/v/o buffers, writing results (o, dk,
+ *       dv) straight into their row-major places;</li>
+ *   <li>the position term and its backward are batched over heads on [H, B·T, hs] views (R is shared by all
+ *       streams), scores [H, B, T, L] contiguous.</li>
+ * </ul>
+ * Softmax, masking, the shift and the bias/scale gradients are Java loops ({@link AttentionLoops}). All buffers
+ * are owned by the layer and reused (grown when shapes grow). No attention dropout (paper.md §3.2).
  */
 public final class RelativeAttention {
     private final int d, nHeads, hs, inner;
     private final DataType dtype;
     private final Param wq, wk, wv, wr, wo, contentBias, positionBias, scale;
+    private INDArray wqkv, gqkv;                         // [3·inner, d] views over wq, wk, wv (values, gradients)
 
     // Shapes and inputs of the last forward, kept for backward.
-    private int nB, nM, nT, nL;
+    private int nB = -1, nM = -1, nT = -1, nL;
     private INDArray src;
     private double scaleUsed;
-    private boolean haveForward;
+    private boolean haveForward, dqMemoryZeroed;
     private double[] rowScratch = new double[0];
 
-    // Forward buffers. "c" = concatenated heads [rows, H·hs]; "h" = head-major [H, B, rows, hs].
-    private final AttentionBuffer qc, kc, vc, pos, rc;   // projections; pos = sinusoid table P [L, d]
-    private final AttentionBuffer qu, qv, kh, vh, rh;    // qu = q + u, qv = q + v (biases folded into the copies)
-    private final AttentionBuffer att, bd;               // [H, B, T, L]: probabilities; position term (dBD in backward)
-    private final AttentionBuffer oh, oc, out;
+    // Row-major buffers: qkv/dqkv [B·L, 3·inner], qu/qv/oc/doc/g1/g2 [B·T, inner], rc/drc [L, inner], pos [L, d];
+    // scores att/bd/dscore [H, B, T, L].
+    private final AttentionBuffer qkv, pos, rc, qu, qv, att, bd, oc, out;
     private int posRows = -1;                            // L for which pos currently holds the sinusoid
-    // Backward buffers.
-    private final AttentionBuffer doc, doh, dscore, dvh, dkh, drh, g1, g2, dqc, dkc, dvc, drc, dsrc;
+    private final AttentionBuffer doc, dscore, g1, g2, dqkv, drc, dsrc;
+    // Strided operand views for StridedGemm, rebuilt when the shapes change.
+    private INDArray qu4, k4, v4, att4, o4, do4, ds4, g1v4, dk4, dv4, qv3, r3, bd3, g2v3, dr3;
 
     /**
      * Registers {@code prefix.q.weight}, {@code .k.weight}, {@code .v.weight}, {@code .r.weight} [H·hs, d],
@@ -67,11 +76,10 @@ public final class RelativeAttention {
         contentBias = ps.add(prefix + ".content_bias", nHeads, headDim);
         positionBias = ps.add(prefix + ".position_bias", nHeads, headDim);
         scale = ps.add(prefix + ".scale", 1);
-        qc = buf(); kc = buf(); vc = buf(); pos = buf(); rc = buf();
-        qu = buf(); qv = buf(); kh = buf(); vh = buf(); rh = buf();
-        att = buf(); bd = buf(); oh = buf(); oc = buf(); out = buf();
-        doc = buf(); doh = buf(); dscore = buf(); dvh = buf(); dkh = buf(); drh = buf();
-        g1 = buf(); g2 = buf(); dqc = buf(); dkc = buf(); dvc = buf(); drc = buf(); dsrc = buf();
+        if (wk.offset != wq.offset + wq.length || wv.offset != wk.offset + wk.length)
+            throw new IllegalStateException(prefix + ": q, k, v weights must be adjacent in the parameter store");
+        qkv = buf(); pos = buf(); rc = buf(); qu = buf(); qv = buf(); att = buf(); bd = buf(); oc = buf(); out = buf();
+        doc = buf(); dscore = buf(); g1 = buf(); g2 = buf(); dqkv = buf(); drc = buf(); dsrc = buf();
     }
 
     private AttentionBuffer buf() { return new AttentionBuffer(dtype); }
@@ -100,63 +108,28 @@ public final class RelativeAttention {
     public INDArray forward(INDArray src, int batch, int mem, int seg) {
         checkForward(src, batch, mem, seg);
         this.src = src;
-        nB = batch; nM = mem; nT = seg; nL = mem + seg;
-        reshape();
+        reshape(batch, mem, seg);
         scaleUsed = Mem.of(scale.value()).get(0);
+        if (wqkv == null) {
+            wqkv = Nd4j.create(wq.value().data(), new long[] {3L * inner, d}, new long[] {d, 1}, wq.value().offset(), 'c', dtype);
+            gqkv = Nd4j.create(wq.grad().data(), new long[] {3L * inner, d}, new long[] {d, 1}, wq.grad().offset(), 'c', dtype);
+        }
 
-        // Projections (no biases). Queries only for the segment rows: memory rows serve as keys and values only.
-        for (int b = 0; b < nB; b++) Nd4j.gemm(segmentRows(src, b), wq.value(), qc.pair(0, b), false, true, 1, 0);
-        Nd4j.gemm(src, wk.value(), kc.all(), false, true, 1, 0);
-        Nd4j.gemm(src, wv.value(), vc.all(), false, true, 1, 0);
-        // R for the offsets −(L−1)..0 only; the sinusoid table depends on L alone, so it is rebuilt only when L changes.
+        // Projections (no biases): q, k, v of every source row in one GEMM; R for the offsets −(L−1)..0 only (the
+        // sinusoid table depends on L alone, so it is rebuilt only when L changes).
+        Nd4j.gemm(src, wqkv, qkv.all(), false, true, 1, 0);
         if (posRows != nL) { Sinusoid.fill(pos.all(), -(nL - 1)); posRows = nL; }
         Nd4j.gemm(pos.all(), wr.value(), rc.all(), false, true, 1, 0);
+        // u and v are added here once instead of inside the L-times larger score loop.
+        AttentionLoops.splitQueries(qkv.all(), qu.all(), qv.all(), heap(contentBias), heap(positionBias), nB, nM, nT, inner);
 
-        // Head-major copies; u and v are added here once instead of inside the L-times larger score loop.
-        splitQueries();
-        splitHeads(kc, kh, nB, nL);
-        splitHeads(vc, vh, nB, nL);
-        splitHeads(rc, rh, 1, nL);
-
-        // Position term, all streams of a head at once: BD[b·T+i, ρ] = (q_i + v)·R[ρ].
-        for (int h = 0; h < nHeads; h++) Nd4j.gemm(qv.head(h), rh.head(h), bd.head(h), false, true, 1, 0);
-        // Content term per (head, stream), written where the probabilities will be: AC[i, j] = (q_i + u)·k_j.
-        for (int h = 0; h < nHeads; h++)
-            for (int b = 0; b < nB; b++) Nd4j.gemm(qu.pair(h, b), kh.pair(h, b), att.pair(h, b), false, true, 1, 0);
-        shiftMaskSoftmax();
-        for (int h = 0; h < nHeads; h++)
-            for (int b = 0; b < nB; b++) Nd4j.gemm(att.pair(h, b), vh.pair(h, b), oh.pair(h, b), false, false, 1, 0);
-        mergeHeads(oh, oc, nB, nT);
+        StridedGemm.mm(qv3, r3, bd3, false, true, 1, 0);      // BD[h][b·T+i, ρ] = (q_i + v)·R[ρ], all streams at once
+        StridedGemm.mm(qu4, k4, att4, false, true, 1, 0);     // AC[h, b][i, j] = (q_i + u)·k_j, where att will be
+        AttentionLoops.shiftMaskSoftmax(att.all(), bd.all(), scaleUsed, rowScratch, nHeads * nB, nM, nT);
+        StridedGemm.mm(att4, v4, o4, false, false, 1, 0);     // O[h, b] = att·V, into the row-major oc
         Nd4j.gemm(oc.all(), wo.value(), out.all(), false, true, 1, 0);
         haveForward = true;
         return out.all();
-    }
-
-    /**
-     * att[i, j] := softmax_j(scale·(AC[i, j] + BD[i, j + T−1−i])) over the visible keys j ≤ M+i, 0 elsewhere.
-     * The key-j column of BD for query i is ρ = j + T−1−i because offset j−(M+i) = ρ−(L−1).
-     */
-    private void shiftMaskSoftmax() {
-        Mem a = att.mem(), p = bd.mem();
-        double s = scaleUsed;
-        double[] x = rowScratch;
-        for (int hb = 0; hb < nHeads * nB; hb++) {
-            for (int i = 0; i < nT; i++) {
-                int row = (hb * nT + i) * nL;      // same element index in att and bd: both are [H, B, T, L]
-                int shift = nT - 1 - i;
-                int visible = nM + i + 1;          // all memory, and the segment up to the query itself
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < visible; j++) {
-                    x[j] = s * (a.get(row + j) + p.get(row + j + shift));
-                    if (x[j] > max) max = x[j];
-                }
-                double sum = 0;
-                for (int j = 0; j < visible; j++) { x[j] = Math.exp(x[j] - max); sum += x[j]; }
-                double inv = 1.0 / sum;
-                for (int j = 0; j < visible; j++) a.set(row + j, x[j] * inv);
-                for (int j = visible; j < nL; j++) a.set(row + j, 0);
-            }
-        }
     }
 
     // ----------------------------------------------------------------------------------------------- backward
@@ -173,157 +146,72 @@ public final class RelativeAttention {
         // out = O Woᵀ
         Nd4j.gemm(dOut, oc.all(), wo.grad(), true, false, 1, 1);       // dWo += dOutᵀ·O
         Nd4j.gemm(dOut, wo.value(), doc.all(), false, false, 1, 0);     // dO = dOut·Wo
-        splitHeads(doc, doh, nB, nT);
 
-        // O_hb = att_hb · V_hb
-        for (int h = 0; h < nHeads; h++)
-            for (int b = 0; b < nB; b++) {
-                Nd4j.gemm(doh.pair(h, b), vh.pair(h, b), dscore.pair(h, b), false, true, 1, 0);  // dAtt = dO·Vᵀ
-                Nd4j.gemm(att.pair(h, b), doh.pair(h, b), dvh.pair(h, b), true, false, 1, 0);    // dV = attᵀ·dO
-            }
-        softmaxBackwardUnshift();
+        // O = att·V per (head, stream)
+        StridedGemm.mm(do4, v4, ds4, false, true, 1, 0);               // dAtt = dO·Vᵀ
+        StridedGemm.mm(att4, do4, dv4, true, false, 1, 0);             // dV = attᵀ·dO, into dqkv's v columns
+        AttentionLoops.softmaxBackwardUnshift(att.all(), dscore.all(), bd.all(), nHeads * nB, nM, nT);
 
         // score = scale·raw, raw = (q+u)·k + (q+v)·R∘shift. With dS = dL/dscore:
         //   G1 = dS·K = d(Σ dS·raw)/d(q+u),  G2 = dBD·R = d(Σ dS·raw)/d(q+v),
         //   dK = scale·dSᵀ(q+u),  dR = scale·dBDᵀ(q+v),  dq = scale·(G1+G2),  du = scale·ΣG1,  dv = scale·ΣG2,
         //   dscale = Σ dS·raw = Σ (q+u)·G1 + (q+v)·G2, so the raw logits need not be kept from the forward.
-        for (int h = 0; h < nHeads; h++)
-            for (int b = 0; b < nB; b++) {
-                Nd4j.gemm(dscore.pair(h, b), kh.pair(h, b), g1.pair(h, b), false, false, 1, 0);
-                Nd4j.gemm(dscore.pair(h, b), qu.pair(h, b), dkh.pair(h, b), true, false, s, 0);
-            }
-        for (int h = 0; h < nHeads; h++) {
-            Nd4j.gemm(bd.head(h), rh.head(h), g2.head(h), false, false, 1, 0);
-            Nd4j.gemm(bd.head(h), qv.head(h), drh.head(h), true, false, s, 0);
-        }
-        queryAndBiasGradients();
-        mergeHeads(dkh, dkc, nB, nL);
-        mergeHeads(dvh, dvc, nB, nL);
-        mergeHeads(drh, drc, 1, nL);
-
-        // Projections: weight gradients accumulate (β = 1); dSrc gets the key, value and (segment rows) query paths.
-        for (int b = 0; b < nB; b++) Nd4j.gemm(dqc.pair(0, b), segmentRows(src, b), wq.grad(), true, false, 1, 1);
-        Nd4j.gemm(dkc.all(), src, wk.grad(), true, false, 1, 1);
-        Nd4j.gemm(dvc.all(), src, wv.grad(), true, false, 1, 1);
-        Nd4j.gemm(drc.all(), pos.all(), wr.grad(), true, false, 1, 1);
-        Nd4j.gemm(dkc.all(), wk.value(), dsrc.all(), false, false, 1, 0);
-        Nd4j.gemm(dvc.all(), wv.value(), dsrc.all(), false, false, 1, 1);
-        for (int b = 0; b < nB; b++)
-            Nd4j.gemm(dqc.pair(0, b), wq.value(), segmentRows(dsrc.all(), b), false, false, 1, 1);
-        return dsrc.all();
-    }
-
-    /**
-     * In place over dscore: dAtt → dS = att ⊙ (dAtt − Σ_j att·dAtt) (zero on masked keys). Then the reverse of the
-     * shift into bd: dBD[i, ρ] = dS[i, ρ − (T−1−i)], zero for offsets more negative than key 0 (never read).
-     */
-    private void softmaxBackwardUnshift() {
-        Mem a = att.mem(), g = dscore.mem(), p = bd.mem();
-        for (int hb = 0; hb < nHeads * nB; hb++) {
-            for (int i = 0; i < nT; i++) {
-                int row = (hb * nT + i) * nL;
-                int shift = nT - 1 - i;
-                int visible = nM + i + 1;
-                double dot = 0;
-                for (int j = 0; j < visible; j++) dot += a.get(row + j) * g.get(row + j);
-                for (int j = 0; j < visible; j++) g.set(row + j, a.get(row + j) * (g.get(row + j) - dot));
-                for (int j = visible; j < nL; j++) g.set(row + j, 0);
-                for (int r = 0; r < shift; r++) p.set(row + r, 0);
-                for (int r = shift; r < nL; r++) p.set(row + r, g.get(row + r - shift));
-            }
-        }
-    }
-
-    /** dq = scale·(G1 + G2) into concatenated layout; du, dv and dscale accumulated into the parameter gradients. */
-    private void queryAndBiasGradients() {
-        Mem x1 = g1.mem(), x2 = g2.mem(), qU = qu.mem(), qV = qv.mem(), dq = dqc.mem();
-        double s = scaleUsed;
+        StridedGemm.mm(ds4, k4, g1v4, false, false, 1, 0);
+        StridedGemm.mm(ds4, qu4, dk4, true, false, s, 0);              // into dqkv's k columns
+        StridedGemm.mm(bd3, r3, g2v3, false, false, 1, 0);
+        StridedGemm.mm(bd3, qv3, dr3, true, false, s, 0);
+        if (!dqMemoryZeroed) { AttentionLoops.zeroMemoryQueries(dqkv.mem(), nB, nM, nT, inner); dqMemoryZeroed = true; }
         double[] du = new double[inner], dv = new double[inner];
-        double dScale = 0;
-        for (int h = 0; h < nHeads; h++)
-            for (int b = 0; b < nB; b++)
-                for (int i = 0; i < nT; i++) {
-                    int hd = ((h * nB + b) * nT + i) * hs;     // g1, g2, qu, qv are all [H, B, T, hs]
-                    int cc = (b * nT + i) * inner + h * hs;    // dqc is [B·T, H·hs]
-                    for (int c = 0; c < hs; c++) {
-                        double a1 = x1.get(hd + c), a2 = x2.get(hd + c);
-                        dScale += qU.get(hd + c) * a1 + qV.get(hd + c) * a2;
-                        du[h * hs + c] += a1;
-                        dv[h * hs + c] += a2;
-                        dq.set(cc + c, s * (a1 + a2));
-                    }
-                }
+        double dScale = AttentionLoops.queryGradients(g1.all(), g2.all(), qu.all(), qv.all(), dqkv.all(), s, du, dv, nB, nM, nT, inner);
         Mem gu = Mem.of(contentBias.grad()), gv = Mem.of(positionBias.grad());
         for (int k = 0; k < inner; k++) { gu.add(k, s * du[k]); gv.add(k, s * dv[k]); }
         Mem.of(scale.grad()).add(0, dScale);
+
+        // Projections: weight gradients accumulate (β = 1); dSrc gets the query, key and value paths in one GEMM.
+        Nd4j.gemm(dqkv.all(), src, gqkv, true, false, 1, 1);
+        Nd4j.gemm(drc.all(), pos.all(), wr.grad(), true, false, 1, 1);
+        Nd4j.gemm(dqkv.all(), wqkv, dsrc.all(), false, false, 1, 0);
+        return dsrc.all();
     }
 
     // ----------------------------------------------------------------------------------------- layout helpers
 
-    /** Sizes every buffer for the current (B, M, T); a no-op when the shapes did not change. */
-    private void reshape() {
-        int bt = nB * nT, bl = nB * nL;
-        qc.shape(1, nB, nT, inner); kc.shape(1, nB, nL, inner); vc.shape(1, nB, nL, inner);
-        pos.shape(1, 1, nL, d); rc.shape(1, 1, nL, inner);
-        qu.shape(nHeads, nB, nT, hs); qv.shape(nHeads, nB, nT, hs);
-        kh.shape(nHeads, nB, nL, hs); vh.shape(nHeads, nB, nL, hs); rh.shape(nHeads, 1, nL, hs);
+    /** Sizes every buffer and rebuilds the strided views for (B, M, T); a no-op when the shapes did not change. */
+    private void reshape(int batch, int mem, int seg) {
+        if (batch == nB && mem == nM && seg == nT) return;
+        nB = batch; nM = mem; nT = seg; nL = mem + seg;
+        int bt = nB * nT, bl = nB * nL, w3 = 3 * inner;
+        qkv.shape(1, 1, bl, w3); pos.shape(1, 1, nL, d); rc.shape(1, 1, nL, inner);
+        qu.shape(1, 1, bt, inner); qv.shape(1, 1, bt, inner);
         att.shape(nHeads, nB, nT, nL); bd.shape(nHeads, nB, nT, nL);
-        oh.shape(nHeads, nB, nT, hs); oc.shape(1, 1, bt, inner); out.shape(1, 1, bt, d);
-        doc.shape(1, 1, bt, inner); doh.shape(nHeads, nB, nT, hs); dscore.shape(nHeads, nB, nT, nL);
-        dvh.shape(nHeads, nB, nL, hs); dkh.shape(nHeads, nB, nL, hs); drh.shape(nHeads, 1, nL, hs);
-        g1.shape(nHeads, nB, nT, hs); g2.shape(nHeads, nB, nT, hs);
-        dqc.shape(1, nB, nT, inner); dkc.shape(1, 1, bl, inner); dvc.shape(1, 1, bl, inner);
-        drc.shape(1, 1, nL, inner); dsrc.shape(1, 1, bl, d);
+        oc.shape(1, 1, bt, inner); out.shape(1, 1, bt, d);
+        doc.shape(1, 1, bt, inner); dscore.shape(nHeads, nB, nT, nL);
+        g1.shape(1, 1, bt, inner); g2.shape(1, 1, bt, inner);
+        dqkv.shape(1, 1, bl, w3); drc.shape(1, 1, nL, inner); dsrc.shape(1, 1, bl, d);
         if (rowScratch.length < nL) rowScratch = new double[nL];
+        posRows = -1;
+        dqMemoryZeroed = false;
+        haveForward = false;
+
+        long[] shT = {nHeads, nB, nT, hs}, stT = {hs, (long) nT * inner, inner, 1};      // [B·T, inner] per (h, b)
+        long[] shL = {nHeads, nB, nL, hs}, stL = {hs, (long) nL * w3, w3, 1};            // [B·L, 3·inner] per (h, b)
+        long[] shS = {nHeads, nB, nT, nL}, stS = {(long) nB * nT * nL, (long) nT * nL, nL, 1};
+        qu4 = qu.view(0, shT, stT); o4 = oc.view(0, shT, stT); do4 = doc.view(0, shT, stT); g1v4 = g1.view(0, shT, stT);
+        k4 = qkv.view(inner, shL, stL); v4 = qkv.view(2L * inner, shL, stL);
+        dk4 = dqkv.view(inner, shL, stL); dv4 = dqkv.view(2L * inner, shL, stL);
+        att4 = att.view(0, shS, stS); ds4 = dscore.view(0, shS, stS);
+        long[] shH = {nHeads, bt, hs}, stH = {hs, inner, 1}, shR = {nHeads, nL, hs};    // per head over all streams
+        qv3 = qv.view(0, shH, stH); g2v3 = g2.view(0, shH, stH);
+        r3 = rc.view(0, shR, stH); dr3 = drc.view(0, shR, stH);
+        bd3 = bd.view(0, new long[] {nHeads, bt, nL}, new long[] {(long) bt * nL, nL, 1});
     }
 
-    /** The segment (query) rows of stream b inside an array laid out like src. */
-    private INDArray segmentRows(INDArray x, int b) {
-        return x.get(NDArrayIndex.interval((long) b * nL + nM, (long) (b + 1) * nL), NDArrayIndex.all());
-    }
-
-    /** [streams·rows, H·hs] → [H, streams, rows, hs]. */
-    private void splitHeads(AttentionBuffer from, AttentionBuffer to, int streams, int rows) {
-        Mem f = from.mem(), t = to.mem();
-        for (int b = 0; b < streams; b++)
-            for (int r = 0; r < rows; r++) {
-                int fr = (b * rows + r) * inner;
-                for (int h = 0; h < nHeads; h++) {
-                    int tr = ((h * streams + b) * rows + r) * hs, fh = fr + h * hs;
-                    for (int c = 0; c < hs; c++) t.set(tr + c, f.get(fh + c));
-                }
-            }
-    }
-
-    /** [H, streams, rows, hs] → [streams·rows, H·hs]. */
-    private void mergeHeads(AttentionBuffer from, AttentionBuffer to, int streams, int rows) {
-        Mem f = from.mem(), t = to.mem();
-        for (int b = 0; b < streams; b++)
-            for (int r = 0; r < rows; r++) {
-                int tr = (b * rows + r) * inner;
-                for (int h = 0; h < nHeads; h++) {
-                    int fr = ((h * streams + b) * rows + r) * hs, th = tr + h * hs;
-                    for (int c = 0; c < hs; c++) t.set(th + c, f.get(fr + c));
-                }
-            }
-    }
-
-    /** qc → qu = q + u and qv = q + v, both head-major. */
-    private void splitQueries() {
-        Mem f = qc.mem(), tu = qu.mem(), tv = qv.mem();
-        Mem u = Mem.of(contentBias.value()), v = Mem.of(positionBias.value());
-        for (int b = 0; b < nB; b++)
-            for (int i = 0; i < nT; i++) {
-                int fr = (b * nT + i) * inner;
-                for (int h = 0; h < nHeads; h++) {
-                    int tr = ((h * nB + b) * nT + i) * hs, fh = fr + h * hs, bh = h * hs;
-                    for (int c = 0; c < hs; c++) {
-                        double q = f.get(fh + c);
-                        tu.set(tr + c, q + u.get(bh + c));
-                        tv.set(tr + c, q + v.get(bh + c));
-                    }
-                }
-            }
+    /** A small parameter as a double[] (u, v: H·hs values). */
+    private static double[] heap(Param p) {
+        Mem m = Mem.of(p.value());
+        double[] x = new double[m.length];
+        for (int i = 0; i < x.length; i++) x[i] = m.get(i);
+        return x;
     }
 
     // ------------------------------------------------------------------------------------------ checks, init

@@ -4,11 +4,12 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 
 /**
- * Block parallelism for compute-bound element-wise Java loops (Adam's update over the flat parameter buffers, 1.9×
- * on 2 cores), on the common fork-join pool. Every block writes disjoint items and each item is computed by the same
- * code whatever block it lands in, so the results are the same bits for any thread count and any timing (fixed
- * partition, no cross-block reduction). Memory-bound loops (the output softmax) measured no gain on 2 cores
- * (docs/performance.md), so they stay sequential.
+ * Block parallelism for the Java loops between GEMMs (Adam's update over the flat parameter buffers, 1.9× on 2 cores;
+ * the attention softmax and its backward, the output loss, LayerNorm), on the common fork-join pool. Every block
+ * writes disjoint items and each item is computed by the same code whatever block it lands in; a loop that also
+ * sums over items (a bias gradient) keeps float partials per fixed chunk of items, independent of the block count,
+ * and adds them in chunk order. So the results are the same bits for any thread count and any timing
+ * (RowParallelTest).
  */
 public final class RowParallel {
     private RowParallel() {}

@@ -58,6 +58,22 @@ final class VecKernels {
         for (; i < n; i++) ob.putFloat(oo + 4 * i, ab.getFloat(ao + 4 * i) * bb.getFloat(bo + 4 * i));
     }
 
+    static void add(INDArray a, INDArray b, INDArray out) {
+        ByteBuffer ab = buf(a), bb = buf(b), ob = buf(out);
+        int ao = base(a), bo = base(b), oo = base(out), n = (int) a.length(), bound = S.loopBound(n), i = 0;
+        for (; i < bound; i += L) load(ab, ao + 4 * i).add(load(bb, bo + 4 * i)).intoByteBuffer(ob, oo + 4 * i, NO);
+        for (; i < n; i++) ob.putFloat(oo + 4 * i, ab.getFloat(ao + 4 * i) + bb.getFloat(bo + 4 * i));
+    }
+
+    /** n floats from src (element srcAt of the array) to dst (element dstAt): a bulk copy (memcpy), no overlap. */
+    static void copy(INDArray src, int srcAt, INDArray dst, int dstAt, int n) {
+        FloatBuffer s = src.data().asNioFloat().duplicate(), d = dst.data().asNioFloat().duplicate();
+        int so = Math.toIntExact(src.offset()) + srcAt, dO = Math.toIntExact(dst.offset()) + dstAt;
+        s.limit(so + n).position(so);
+        d.position(dO);
+        d.put(s);
+    }
+
     static void relu(INDArray a) {
         ByteBuffer b = buf(a);
         int o = base(a), n = (int) a.length(), bound = S.loopBound(n), i = 0;
@@ -232,80 +248,94 @@ final class VecKernels {
     static void layerNormForward(INDArray x, INDArray gamma, INDArray beta, double eps, INDArray y, INDArray xhat,
                                  double[] mean, double[] rstd, int n, int d) {
         ByteBuffer xb = buf(x), yb = buf(y), hb = buf(xhat);
-        int xo = base(x), yo = base(y), ho = base(xhat), bound = S.loopBound(d);
+        int xo = base(x), yo = base(y), ho = base(xhat);
         float[] g = heap(gamma), be = heap(beta);
-        for (int r = 0; r < n; r++) {
-            int xr = xo + 4 * r * d, yr = yo + 4 * r * d, hr = ho + 4 * r * d;
-            FloatVector acc = FloatVector.zero(S);
-            int j = 0;
-            for (; j < bound; j += L) acc = acc.add(load(xb, xr + 4 * j));
-            float s = sumLanes(acc);
-            for (; j < d; j++) s += xb.getFloat(xr + 4 * j);
-            float mu = s / d;
-            acc = FloatVector.zero(S);
-            j = 0;
-            for (; j < bound; j += L) { FloatVector t = load(xb, xr + 4 * j).sub(mu); acc = t.fma(t, acc); }
-            float v = sumLanes(acc);
-            for (; j < d; j++) { float t = xb.getFloat(xr + 4 * j) - mu; v += t * t; }
-            double rsD = 1 / Math.sqrt((double) v / d + eps);
-            float rs = (float) rsD;
-            mean[r] = mu;
-            rstd[r] = rsD;
-            j = 0;
-            for (; j < bound; j += L) {
-                FloatVector h = load(xb, xr + 4 * j).sub(mu).mul(rs);
-                h.intoByteBuffer(hb, hr + 4 * j, NO);
-                h.fma(FloatVector.fromArray(S, g, j), FloatVector.fromArray(S, be, j)).intoByteBuffer(yb, yr + 4 * j, NO);
-            }
-            for (; j < d; j++) {
-                float h = (xb.getFloat(xr + 4 * j) - mu) * rs;
-                hb.putFloat(hr + 4 * j, h);
-                yb.putFloat(yr + 4 * j, h * g[j] + be[j]);
-            }
+        RowParallel.forRange(n, 128, (lo, hi) -> {
+            for (int r = lo; r < hi; r++)
+                layerNormRow(xb, xo + 4 * r * d, yb, yo + 4 * r * d, hb, ho + 4 * r * d, g, be, eps, mean, rstd, r, d);
+        });
+    }
+
+    private static void layerNormRow(ByteBuffer xb, int xr, ByteBuffer yb, int yr, ByteBuffer hb, int hr, float[] g,
+                                     float[] be, double eps, double[] mean, double[] rstd, int r, int d) {
+        int bound = S.loopBound(d);
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j < bound; j += L) acc = acc.add(load(xb, xr + 4 * j));
+        float s = sumLanes(acc);
+        for (; j < d; j++) s += xb.getFloat(xr + 4 * j);
+        float mu = s / d;
+        acc = FloatVector.zero(S);
+        j = 0;
+        for (; j < bound; j += L) { FloatVector t = load(xb, xr + 4 * j).sub(mu); acc = t.fma(t, acc); }
+        float v = sumLanes(acc);
+        for (; j < d; j++) { float t = xb.getFloat(xr + 4 * j) - mu; v += t * t; }
+        double rsD = 1 / Math.sqrt((double) v / d + eps);
+        float rs = (float) rsD;
+        mean[r] = mu;
+        rstd[r] = rsD;
+        j = 0;
+        for (; j < bound; j += L) {
+            FloatVector h = load(xb, xr + 4 * j).sub(mu).mul(rs);
+            h.intoByteBuffer(hb, hr + 4 * j, NO);
+            h.fma(FloatVector.fromArray(S, g, j), FloatVector.fromArray(S, be, j)).intoByteBuffer(yb, yr + 4 * j, NO);
+        }
+        for (; j < d; j++) {
+            float h = (xb.getFloat(xr + 4 * j) - mu) * rs;
+            hb.putFloat(hr + 4 * j, h);
+            yb.putFloat(yr + 4 * j, h * g[j] + be[j]);
         }
     }
 
     static void layerNormBackward(INDArray dy, INDArray xhat, double[] rstd, INDArray gamma, INDArray dx,
                                   INDArray dGamma, INDArray dBeta, int n, int d) {
         ByteBuffer db = buf(dy), hb = buf(xhat), xb = buf(dx);
-        int dO = base(dy), ho = base(xhat), xo = base(dx), bound = S.loopBound(d);
-        float[] g = heap(gamma), sg = new float[d], sb = new float[d];
+        int dO = base(dy), ho = base(xhat), xo = base(dx), chunks = (n + FLUSH - 1) / FLUSH;
+        float[] g = heap(gamma);
+        // float partials per fixed chunk of FLUSH rows, added in double in chunk order: the same bits for any number
+        // of threads (and as the sequential loop that flushed every FLUSH rows)
+        float[][] sg = new float[chunks][d], sb = new float[chunks][d];
+        RowParallel.forRange(chunks, 1, (k0, k1) -> {
+            for (int k = k0; k < k1; k++)
+                for (int r = k * FLUSH, end = Math.min(n, r + FLUSH); r < end; r++)
+                    layerNormBackwardRow(db, dO + 4 * r * d, hb, ho + 4 * r * d, xb, xo + 4 * r * d, g, (float) rstd[r], sg[k], sb[k], d);
+        });
         double[] tg = new double[d], tb = new double[d];
-        for (int r = 0; r < n; r++) {
-            int dr = dO + 4 * r * d, hr = ho + 4 * r * d, xr = xo + 4 * r * d;
-            FloatVector a1 = FloatVector.zero(S), a2 = FloatVector.zero(S);
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector dyv = load(db, dr + 4 * j), h = load(hb, hr + 4 * j);
-                FloatVector gv = dyv.mul(FloatVector.fromArray(S, g, j));
-                a1 = a1.add(gv);
-                a2 = gv.fma(h, a2);
-                dyv.fma(h, FloatVector.fromArray(S, sg, j)).intoArray(sg, j);
-                dyv.add(FloatVector.fromArray(S, sb, j)).intoArray(sb, j);
-            }
-            float s1 = sumLanes(a1), s2 = sumLanes(a2);
-            for (; j < d; j++) {
-                float dyj = db.getFloat(dr + 4 * j), h = hb.getFloat(hr + 4 * j), gj = dyj * g[j];
-                s1 += gj;
-                s2 += gj * h;
-                sg[j] += dyj * h;
-                sb[j] += dyj;
-            }
-            float m1 = s1 / d, m2 = s2 / d, rs = (float) rstd[r];
-            j = 0;
-            for (; j < bound; j += L) {
-                FloatVector gv = load(db, dr + 4 * j).mul(FloatVector.fromArray(S, g, j));
-                gv.sub(m1).sub(load(hb, hr + 4 * j).mul(m2)).mul(rs).intoByteBuffer(xb, xr + 4 * j, NO);
-            }
-            for (; j < d; j++) {
-                float gj = db.getFloat(dr + 4 * j) * g[j];
-                xb.putFloat(xr + 4 * j, rs * (gj - m1 - hb.getFloat(hr + 4 * j) * m2));
-            }
-            if ((r + 1) % FLUSH == 0 || r == n - 1) {
-                for (int k = 0; k < d; k++) { tg[k] += sg[k]; tb[k] += sb[k]; sg[k] = 0; sb[k] = 0; }
-            }
-        }
+        for (int k = 0; k < chunks; k++) for (int j = 0; j < d; j++) { tg[j] += sg[k][j]; tb[j] += sb[k][j]; }
         addHeap(dGamma, tg);
         addHeap(dBeta, tb);
+    }
+
+    private static void layerNormBackwardRow(ByteBuffer db, int dr, ByteBuffer hb, int hr, ByteBuffer xb, int xr, float[] g,
+                                             float rs, float[] sg, float[] sb, int d) {
+        int bound = S.loopBound(d);
+        FloatVector a1 = FloatVector.zero(S), a2 = FloatVector.zero(S);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector dyv = load(db, dr + 4 * j), h = load(hb, hr + 4 * j);
+            FloatVector gv = dyv.mul(FloatVector.fromArray(S, g, j));
+            a1 = a1.add(gv);
+            a2 = gv.fma(h, a2);
+            dyv.fma(h, FloatVector.fromArray(S, sg, j)).intoArray(sg, j);
+            dyv.add(FloatVector.fromArray(S, sb, j)).intoArray(sb, j);
+        }
+        float s1 = sumLanes(a1), s2 = sumLanes(a2);
+        for (; j < d; j++) {
+            float dyj = db.getFloat(dr + 4 * j), h = hb.getFloat(hr + 4 * j), gj = dyj * g[j];
+            s1 += gj;
+            s2 += gj * h;
+            sg[j] += dyj * h;
+            sb[j] += dyj;
+        }
+        float m1 = s1 / d, m2 = s2 / d;
+        j = 0;
+        for (; j < bound; j += L) {
+            FloatVector gv = load(db, dr + 4 * j).mul(FloatVector.fromArray(S, g, j));
+            gv.sub(m1).sub(load(hb, hr + 4 * j).mul(m2)).mul(rs).intoByteBuffer(xb, xr + 4 * j, NO);
+        }
+        for (; j < d; j++) {
+            float gj = db.getFloat(dr + 4 * j) * g[j];
+            xb.putFloat(xr + 4 * j, rs * (gj - m1 - hb.getFloat(hr + 4 * j) * m2));
+        }
     }
 }

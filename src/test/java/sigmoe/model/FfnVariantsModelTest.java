@@ -22,6 +22,7 @@ class FfnVariantsModelTest {
     static ModelConfig cfg(FfnKind k) {
         FfnOptions o = new FfnOptions(k == FfnKind.DENSE_TOPK ? 5 : 0, 0.0, true, 1.0, true, 3);
         if (k.moe) return ModelConfig.sigmaMoe(V, 8, 2, 2, 3, 4, 3, 2, 0.0, 0.0, 0.3).withOptions(o);
+        if (k == FfnKind.PKM) return new ModelConfig(V, 8, 2, 2, 3, k, 9, 0, 0, 0, 1e-5, 0.0, 0, 0, false, o.withPkm(3, 2, "softmax", "dense"));
         return new ModelConfig(V, 8, 2, 2, 3, k, 12, 0, 0, 0, 1e-5, 0.0, 0, 0, false, o);
     }
 

@@ -61,6 +61,10 @@ class TransformerXLTest {
     @Test
     void sigmaMoeModelGradientsIncludingTheEntropyRegulariserMatchFiniteDifferences() { checkModel(moe(0.3), 1e-5); }
 
+    /** Dropout 0.1 everywhere (embedding, residuals, hidden, output) on fixed masks: the embedding gradient too. */
+    @Test
+    void denseModelWithDropoutGradientsMatchFiniteDifferences() { checkModel(ModelConfig.dense(V, 8, 2, 2, 3, 12, 0.1), 1e-5); }
+
     @Test
     void memoryCarriesContextAcrossSegments() {
         TransformerXL m = new TransformerXL(dense(), DataType.DOUBLE);

@@ -204,4 +204,22 @@ class KernelsTest {
         assertEquals(2 * a.getDouble(5, 3), sum.getDouble(5, 3));
         assertThrows(IllegalArgumentException.class, () -> Kernels.copyRows(a, 5, dst, 0, 2));
     }
+
+    @Test
+    void floatCopyCopyRowsAndAddMatchTheGenericLoopsOnViews() {
+        // views with junk around them (non-zero offsets), lengths with vector tails
+        INDArray a = TestData.randnView(DataType.FLOAT, 31, 1.0, 9, 37), b = TestData.randnView(DataType.FLOAT, 32, 1.0, 9, 37);
+        INDArray sum = TestData.randnView(DataType.FLOAT, 33, 1.0, 9, 37);
+        Kernels.add(a, b, sum);
+        Mem am = Mem.of(a), bm = Mem.of(b), sm = Mem.of(sum);
+        for (int i = 0; i < am.length; i++) assertEquals((float) (am.get(i) + bm.get(i)), (float) sm.get(i), 0.0f);
+        INDArray dst = TestData.randnView(DataType.FLOAT, 34, 1.0, 5, 37), before = dst.dup();
+        Kernels.copyRows(a, 3, dst, 1, 3);
+        for (int r = 0; r < 5; r++)
+            for (int j = 0; j < 37; j++)
+                assertEquals(r >= 1 && r < 4 ? a.getFloat(r + 2, j) : before.getFloat(r, j), dst.getFloat(r, j), 0.0f, r + "," + j);
+        INDArray c = TestData.randnView(DataType.FLOAT, 35, 1.0, 9, 37);
+        Kernels.copy(a, c);
+        assertEquals(a, c);
+    }
 }

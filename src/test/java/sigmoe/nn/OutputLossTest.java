@@ -119,4 +119,32 @@ class OutputLossTest {
         assertTrue(e.getMessage().contains("vocab"));
         assertThrows(IllegalArgumentException.class, () -> od.forward(x, new int[3]));
     }
+
+    @Test
+    void fusedFloatPathAgreesWithDoubleOverManyRowsAndAfterProbabilities() {
+        // More rows than one float partial of the bias gradient (256) and a vocabulary with a ragged vector tail;
+        // every 7th row unscored. Then the same again after probabilities() (the buffer then holds softmax values).
+        int d = 24, v = 77, n = 300;
+        ParamStore pd = new ParamStore(D), pf = new ParamStore(DataType.FLOAT);
+        OutputLoss od = build(pd, d, v), of = build(pf, d, v);
+        od.init(new Rng(11));
+        TestData.copyParams(pd, pf);
+        INDArray x = TestData.randn(D, 12, 1, n, d);
+        INDArray xf = TestData.asType(x, DataType.FLOAT);
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = i % 7 == 0 ? -1 : (i * 13) % v;
+        for (boolean probsFirst : new boolean[] {false, true}) {
+            pd.zeroGrads();
+            pf.zeroGrads();
+            LossSum a = od.forward(x, t), b = of.forward(xf, t);
+            assertEquals(a.sum(), b.sum(), 1e-5 * a.sum());
+            for (int i = 0; i < n; i++) assertEquals(od.tokenLosses()[i], of.tokenLosses()[i], 1e-4);
+            if (probsFirst) {
+                assertClose("probabilities", od.probabilities(), of.probabilities(), 1e-5);
+                for (int i = 0; i < n; i++) assertEquals(1.0, of.probabilities().getRow(i).sumNumber().doubleValue(), 1e-5);
+            }
+            assertClose("dx", od.backward(0.01), of.backward(0.01), 1e-5);
+            assertClose("grads", pd.grads(), pf.grads(), 1e-5);
+        }
+    }
 }

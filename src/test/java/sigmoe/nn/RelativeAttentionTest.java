@@ -60,6 +60,29 @@ class RelativeAttentionTest {
     }
 
     @Test
+    void floatFastPathAgreesWithDoubleAtVectorWidths() {
+        // Rows and head columns longer than a vector (16 floats with AVX-512, 8 with AVX2) with ragged tails, so the
+        // Vector API loops (softmax, its backward and shift, query gradients) and their scalar tails both run; the
+        // DOUBLE layer takes the generic loops, the reference.
+        int d = 40, h = 2, hs = 35, B = 2, M = 21, T = 26;
+        ParamStore pd = new ParamStore(DataType.DOUBLE), pf = new ParamStore(DataType.FLOAT);
+        RelativeAttention ad = new RelativeAttention(pd, P, d, h, hs), af = new RelativeAttention(pf, P, d, h, hs);
+        pd.allocate();
+        pf.allocate();
+        ad.initialise(new Rng(3), 2);
+        GradCheck.randn(pd.get(P + ".content_bias").value(), 4, 0.3);
+        GradCheck.randn(pd.get(P + ".position_bias").value(), 5, 0.3);
+        TestData.copyParams(pd, pf);
+        INDArray src = TestData.randn(DataType.DOUBLE, 6, 1.0, B * (M + T), d);
+        INDArray dOut = TestData.randn(DataType.DOUBLE, 7, 1.0, B * T, d);
+        pd.zeroGrads();
+        pf.zeroGrads();
+        TestData.assertClose("out", ad.forward(src, B, M, T), af.forward(TestData.asType(src, DataType.FLOAT), B, M, T), 2e-5);
+        TestData.assertClose("dSrc", ad.backward(dOut), af.backward(TestData.asType(dOut, DataType.FLOAT)), 2e-5);
+        TestData.assertClose("grads", pd.grads(), pf.grads(), 2e-4);
+    }
+
+    @Test
     void gradientsMatchFiniteDifferencesWithoutMemory() { gradients(0); }
 
     @Test

@@ -227,9 +227,10 @@ public final class StepBench {
     /** σ-MoE FFN cached activations vs the dense FFN's at the same N (per layer). */
     static void memory(Setup dense, Setup moe, Map<String, String> r) {
         long n = dense.tokens();
-        int d = dense.mc.dModel(), dff = dense.mc.dFf();
-        // dense, as MoeBench counts it: hidden H [N, d_ff], output y and input gradient dx [N, d]
-        long denseCore = 4L * n * (dff + 2L * d);
+        int dff = dense.mc.dFf();
+        // activation memory as MoeBench counts it (held from forward to backward for the layer's own backward; not the
+        // input, not the [N, d] output y and input gradient dx): the dense FFN's hidden H [N, d_ff]
+        long denseCore = 4L * n * dff;
         // plus the hidden dropout of the model's dense FFN (mask and dropped copy, [N, d_ff] each) when p > 0
         long denseModel = denseCore + (dense.mc.dropout() > 0 ? 2 * 4L * n * dff : 0);
         long moeBytes = 0;

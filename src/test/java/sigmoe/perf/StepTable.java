@@ -56,11 +56,11 @@ public final class StepTable {
         }
         md.append(String.format(Locale.ROOT, "%n## σ-MoE FFN activation memory (one layer, N = %d tokens)%n%n"
                 + "| | bytes | σ-MoE ÷ dense |%n|---|---|---|%n", Long.parseLong(p0.getProperty("batch")) * Long.parseLong(p0.getProperty("segment"))));
-        md.append(String.format(Locale.ROOT, "| dense FFN: H [N, d_ff], y, dx [N, d] (as bench/moe-bench.sh counts) | %s | %.3f |%n",
+        md.append(String.format(Locale.ROOT, "| dense FFN: H [N, d_ff] (held fwd → bwd for its own backward, as bench/moe-bench.sh counts) | %s | %.3f |%n",
                 mb(p0, "mem.dense_ffn.bytes"), d(p0, "mem.moe_over_dense")));
         md.append(String.format(Locale.ROOT, "| dense FFN + its hidden dropout (mask and dropped copy, [N, d_ff] each) | %s | %.3f |%n",
                 mb(p0, "mem.dense_ffn_dropout.bytes"), d(p0, "mem.moe_over_dense_dropout")));
-        md.append(String.format(Locale.ROOT, "| σ-MoE FFN cachedBytes() (H [N·K, G], z, dz, y, dx, routing) | %s | target ≤ K/N_E + 5%% = %.3f |%n",
+        md.append(String.format(Locale.ROOT, "| σ-MoE FFN cachedBytes() (H [N·K, G], routing, entropy softmax) | %s | target ≤ K/N_E + 5%% = %.3f |%n",
                 mb(p0, "mem.moe_ffn.bytes"), d(p0, "mem.target")));
 
         if (p0.getProperty("growth.steps") != null) {

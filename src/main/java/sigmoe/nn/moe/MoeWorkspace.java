@@ -5,24 +5,57 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Scratch buffers of the σ-MoE layer that hold nothing between its forward and backward: one expert's gathered input
- * rows X_e and output-gradient rows dY_e [n_e, d], its gated hidden units U_e and their gradient [n_e, G] (sized for
- * the largest bucket n_e ≤ N, reused expert after expert so they stay cache-resident), and the dispatch buffer
- * [N·K, d] that collects every expert's output rows (forward: Y, backward: dX) for the per-token combine.
- * Layers run one at a time, so one workspace can be shared by all σ-MoE layers of a model; by default each layer
- * makes its own. Buffers grow to the largest request and are never shrunk (allocating in the step is slow,
+ * Scratch of the σ-MoE layer: buffers whose contents are dead between its forward and its backward, so one
+ * workspace can be shared by all σ-MoE layers of a model (layers run one at a time); by default each layer makes
+ * its own. Buffers grow to the largest request and are never shrunk (allocating in the step is slow,
  * nd4j-only.md §7).
+ * <ul>
+ *   <li>per expert worker ({@link #worker(int)}): one expert's gathered input rows X_e and output-gradient rows
+ *       dY_e [n_e, d], its gated hidden units U_e and their gradient [n_e, G], sized for the largest bucket
+ *       n_e ≤ N and reused expert after expert, so they stay cache-resident;</li>
+ *   <li>the dispatch buffer [N·K, d] that collects every expert's output rows (forward: Y, backward: dX) for the
+ *       per-token combine;</li>
+ *   <li>the selection logits z and their gradient dz [N, N_E] (z is read only within forward: the entropy
+ *       regulariser keeps its own softmax), the per-row gate gradient and the score-dropout mask bits.</li>
+ * </ul>
  */
 public final class MoeWorkspace {
-    final Grow rowsA = new Grow();
-    final Grow rowsB = new Grow();
-    final Grow gated = new Grow();
-    final Grow gatedGrad = new Grow();
     final Grow dispatch = new Grow();
+    final Grow logits = new Grow();
+    final Grow logitsGrad = new Grow();
+    private Worker[] workers = new Worker[0];
+    double[] dgate = new double[0];     // [N·K] dL/dgate per dispatch row (backward)
+    double[] dz = new double[0];        // [N·N_E] dL/dz in double before the cast into the logits gradient
+    double[] dgateSlot = new double[0]; // [N·K] dL/dgate per slot, for a custom Selection
+    long[] dropBits = new long[0];      // score-dropout mask of the dispatch rows' hidden units, 1 = dropped
+
+    /** Makes sure workers 0 … n−1 have scratch; call on the calling thread before the workers start. */
+    void ensureWorkers(int n) {
+        if (n <= workers.length) return;
+        Worker[] w = java.util.Arrays.copyOf(workers, n);
+        for (int j = workers.length; j < n; j++) w[j] = new Worker();
+        workers = w;
+    }
+
+    /** Scratch of expert worker i (after {@link #ensureWorkers}). */
+    Worker worker(int i) { return workers[i]; }
 
     /** Bytes currently allocated. */
     public long bytes() {
-        return rowsA.bytes() + rowsB.bytes() + gated.bytes() + gatedGrad.bytes() + dispatch.bytes();
+        long b = dispatch.bytes() + logits.bytes() + logitsGrad.bytes()
+                + 8L * (dgate.length + dz.length + dgateSlot.length + dropBits.length);
+        for (Worker w : workers) b += w.rowsA.bytes() + w.rowsB.bytes() + w.gated.bytes() + w.gatedGrad.bytes();
+        return b;
+    }
+
+    static double[] grow(double[] a, int n) { return a.length >= n ? a : new double[Math.max(n, 1)]; }
+
+    /** One expert worker's row buffers: X_e, dY_e [n_e, d]; U_e, dU_e [n_e, G]. */
+    static final class Worker {
+        final Grow rowsA = new Grow();
+        final Grow rowsB = new Grow();
+        final Grow gated = new Grow();
+        final Grow gatedGrad = new Grow();
     }
 
     /** A flat buffer that hands out c-order [rows, cols] views of its start, reallocated only when too small. */

@@ -29,4 +29,19 @@ final class Par {
         }
         RecursiveAction.invokeAll(tasks);
     }
+
+    interface Worker { void run(int worker); }
+
+    /** Runs body(0) … body(workers − 1) concurrently, body(0) on the calling thread; returns when all are done. */
+    static void forWorkers(int workers, Worker body) {
+        if (workers <= 1) { body.run(0); return; }
+        RecursiveAction[] tasks = new RecursiveAction[workers];
+        for (int w = 0; w < workers; w++) {
+            int id = w;
+            tasks[w] = new RecursiveAction() {
+                @Override protected void compute() { body.run(id); }
+            };
+        }
+        RecursiveAction.invokeAll(tasks);
+    }
 }

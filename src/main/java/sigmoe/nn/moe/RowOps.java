@@ -39,12 +39,23 @@ final class RowOps {
     /** Rows per parallel block: enough elements (≈64k) that a block outweighs the fork-join overhead. */
     private static int minRows(int w) { return Math.max(1, 65536 / Math.max(1, w)); }
 
+    /** Runs body over [0, n) in parallel row blocks, or on the calling thread (an expert worker's own rows). */
+    private static void rows(boolean par, int n, int minBlock, Par.Range body) {
+        if (par) Par.forRange(n, minBlock, body);
+        else body.run(0, n);
+    }
+
     /** dst row r = src row idx[from + r], r in [0, count). Bulk byte copies: one code path for FLOAT and DOUBLE. */
     static void gatherRows(INDArray src, int[] idx, int from, int count, INDArray dst, int w) {
+        gatherRows(src, idx, from, count, dst, w, true);
+    }
+
+    /** As above, in parallel blocks when {@code par}, else on the calling thread. */
+    static void gatherRows(INDArray src, int[] idx, int from, int count, INDArray dst, int w, boolean par) {
         ByteBuffer s = bytes(src), d = bytes(dst);
         int sb = base(src), db = base(dst);
         int rowBytes = w * src.dataType().width();
-        Par.forRange(count, minRows(w), (lo, hi) -> {
+        rows(par, count, minRows(w), (lo, hi) -> {
             for (int r = lo; r < hi; r++) d.put(db + r * rowBytes, s, sb + idx[from + r] * rowBytes, rowBytes);
         });
     }
@@ -100,19 +111,30 @@ final class RowOps {
      * u_e = s_e·ReLU(x W1[e]), paper.md §1.2). With {@code u == null} only the ReLU is applied.
      */
     static void reluGate(INDArray h, INDArray u, double[] gate, int from, int rows, int w) {
-        reluGate(h, u, gate, from, rows, w, true);
+        reluGate(h, u, gate, from, rows, w, true, true);
+    }
+
+    /** As above, in parallel blocks when {@code par}, else on the calling thread. */
+    static void reluGate(INDArray h, INDArray u, double[] gate, int from, int rows, int w, boolean par) {
+        reluGate(h, u, gate, from, rows, w, true, par);
     }
 
     /** U = gate[from + r]·H only, for an H that is already ReLU'd (backward recomputes U instead of caching it). */
     static void gate(INDArray h, INDArray u, double[] gate, int from, int rows, int w) {
-        reluGate(h, u, gate, from, rows, w, false);
+        reluGate(h, u, gate, from, rows, w, false, true);
     }
 
-    private static void reluGate(INDArray h, INDArray u, double[] gate, int from, int rows, int w, boolean writeH) {
+    /** As above, in parallel blocks when {@code par}, else on the calling thread. */
+    static void gate(INDArray h, INDArray u, double[] gate, int from, int rows, int w, boolean par) {
+        reluGate(h, u, gate, from, rows, w, false, par);
+    }
+
+    private static void reluGate(INDArray h, INDArray u, double[] gate, int from, int rows, int w, boolean writeH,
+                                 boolean par) {
         if (isFloat(h)) {
             ByteBuffer hb = bytes(h), ub = u == null ? null : bytes(u);
             int h0 = base(h), u0 = u == null ? 0 : base(u);
-            Par.forRange(rows, minRows(w), (lo, hi) -> reluGateF(hb, h0, ub, u0, gate, from, lo, hi, w, writeH));
+            rows(par, rows, minRows(w), (lo, hi) -> reluGateF(hb, h0, ub, u0, gate, from, lo, hi, w, writeH));
             return;
         }
         Mem hm = Mem.of(h);
@@ -154,10 +176,15 @@ final class RowOps {
      * is a constant (the unit-gate test switch, or the dense benchmark) and only dA is formed.
      */
     static void gateBackward(INDArray du, INDArray h, double[] gate, double[] dgate, int from, int rows, int w) {
+        gateBackward(du, h, gate, dgate, from, rows, w, true);
+    }
+
+    /** As above, in parallel blocks when {@code par}, else on the calling thread. */
+    static void gateBackward(INDArray du, INDArray h, double[] gate, double[] dgate, int from, int rows, int w, boolean par) {
         if (isFloat(du)) {
             ByteBuffer db = bytes(du), hb = bytes(h);
             int d0 = base(du), h0 = base(h);
-            Par.forRange(rows, minRows(w), (lo, hi) -> gateBackwardF(db, d0, hb, h0, gate, dgate, from, lo, hi, w));
+            rows(par, rows, minRows(w), (lo, hi) -> gateBackwardF(db, d0, hb, h0, gate, dgate, from, lo, hi, w));
             return;
         }
         Mem dm = Mem.of(du), hm = Mem.of(h);

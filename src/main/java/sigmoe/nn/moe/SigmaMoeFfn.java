@@ -14,9 +14,10 @@ import sigmoe.nn.Rng;
  * training forward ({@link #entropyLoss()}) and its gradient added in backward.
  *
  * <p>Sparse compute only (paper.md §1.5, "ND4J reference algorithm"): the (token, slot) pairs are bucketed by
- * expert (stable counting sort); then, one expert at a time, its token rows are gathered into a small contiguous
- * buffer (still in cache when the GEMMs read it), one GEMM pair runs on it and on views of keys[e]/values[e] in the
- * flat parameter buffer, writing the expert's output rows into its range of a dispatch buffer; finally each token
+ * expert (stable counting sort); then, expert by expert ({@link ExpertLoop}: experts in parallel on the cores,
+ * one BLAS thread each), its token rows are gathered into a small contiguous buffer (still in cache when the GEMMs
+ * read it), one GEMM pair runs on it and on views of keys[e]/values[e] in the flat parameter buffer, writing the
+ * expert's output rows into its range of a dispatch buffer; finally each token
  * pulls and sums its K rows (Java, race-free; ND4J's scatter_add races, nd4j-only.md §6). Cost ∝ N·K·d·G.
  *
  * <p>Layer conventions of {@code sigmoe.nn}: x is c-order [N, d]; forward keeps a reference to x until backward;
@@ -36,27 +37,22 @@ public final class SigmaMoeFfn {
     private final Routing routing;
     private final EntropyReg entropy;
     private final MoeWorkspace ws;
-    private final MoeWorkspace.Grow zBuf = new MoeWorkspace.Grow();
-    private final MoeWorkspace.Grow dzBuf = new MoeWorkspace.Grow();
     private final MoeWorkspace.Grow hBuf = new MoeWorkspace.Grow();
     private final MoeWorkspace.Grow yBuf = new MoeWorkspace.Grow();
     private final MoeWorkspace.Grow dxBuf = new MoeWorkspace.Grow();
     private INDArray[] w1, w2, gw1, gw2; // per-expert views of the flat parameter / gradient buffers
     private INDArray boundTo;            // keys.value() the views were made for
-    private double[] dgate = new double[0];
-    private double[] dzJava = new double[0];
     private ExpertStats stats;
     private boolean collectStats;
     MoeProfile profile; // benchmark switch: per-phase wall time, null = off
     private Selection selection;  // null = σ-MoE's sigmoid top-K; otherwise an ablation/baseline rule (paper.md §2.3)
     private boolean selRegActive;
     private double selReg;
-    private double[] dgateSlot = new double[0];
     private double scoreDropout;  // "standard dropout" ablation: dropout p on s·ReLU(x W1) (paper.md §1.2)
     private boolean scoreDropActive;
     boolean unitGate; // test switch: every gate = 1 and no gradient to the selection (N_E = K = 1 is then a plain FFN)
 
-    private INDArray x, z, h; // cached by forward for backward
+    private INDArray x, h; // cached by forward for backward (x: the caller's tensor, referenced)
     private int n = -1;
 
     /**
@@ -150,7 +146,7 @@ public final class SigmaMoeFfn {
         this.n = n;
         MoeProfile pr = profile;
         if (pr != null) pr.start();
-        z = zBuf.view(dt, n, nExperts);
+        INDArray z = ws.logits.view(dt, n, nExperts); // scratch: read only within forward
         Nd4j.gemm(x, expertSel.value(), z, false, true, 1.0, 0.0);
         if (pr != null) pr.lap(MoeProfile.Phase.ROUTER_GEMM);
         Mem zm = Mem.of(z);
@@ -162,26 +158,13 @@ public final class SigmaMoeFfn {
         selReg = selRegActive ? selection.regForward(zm, n, nExperts, topK, routing.sel, routing.gate) : 0;
         if (pr != null) pr.lap(MoeProfile.Phase.ENTROPY);
 
-        int rows = routing.rows, maxRows = routing.maxCount();
+        int rows = routing.rows;
         h = hBuf.view(dt, rows, expertSize);
         INDArray y = yBuf.view(dt, n, dModel);
-        INDArray xa = ws.rowsA.view(dt, maxRows, dModel), ua = ws.gated.view(dt, maxRows, expertSize);
         INDArray disp = ws.dispatch.view(dt, rows, dModel);
-        for (int e = 0; e < nExperts; e++) {
-            int r0 = routing.offsets[e], cnt = routing.offsets[e + 1] - r0;
-            if (cnt == 0) continue;
-            // one expert at a time: its gathered rows stay cache-resident through both GEMMs
-            INDArray xe = MoeWorkspace.rows(xa, 0, cnt), he = MoeWorkspace.rows(h, r0, r0 + cnt), ue = MoeWorkspace.rows(ua, 0, cnt);
-            RowOps.gatherRows(x, routing.rowToken, r0, cnt, xe, dModel);
-            if (pr != null) pr.lap(MoeProfile.Phase.GATHER);
-            Nd4j.gemm(xe, w1[e], he, false, false, 1.0, 0.0);            // A = X_e W1[e]
-            if (pr != null) pr.lap(MoeProfile.Phase.EXPERT_GEMM);
-            RowOps.reluGate(he, ue, routing.rowGate, r0, cnt, expertSize); // H = ReLU(A) (kept), U = g·H
-            if (scoreDropActive) dropScores(he, ue, cnt, rng); // H ← H⊙mask/(1-p), so U, dW2 and dgate see it
-            if (pr != null) pr.lap(MoeProfile.Phase.RELU_GATE);
-            Nd4j.gemm(ue, w2[e], MoeWorkspace.rows(disp, r0, r0 + cnt), false, false, 1.0, 0.0); // Y_e = U W2[e]
-            if (pr != null) pr.lap(MoeProfile.Phase.EXPERT_GEMM);
-        }
+        long[] dropBits = scoreDropActive ? drawScoreDrops(rows, rng) : null;
+        ExpertLoop.forward(experts(pr), x, h, disp, dropBits, 1.0 / (1.0 - scoreDropout));
+        if (pr != null) pr.lap(MoeProfile.Phase.EXPERTS);
         RowOps.combine(disp, routing.slotRow, n, topK, y, dModel, false);
         if (pr != null) pr.lap(MoeProfile.Phase.COMBINE);
         if (collectStats) {
@@ -204,40 +187,21 @@ public final class SigmaMoeFfn {
             throw new IllegalArgumentException("σ-MoE output gradient must be " + dt + " [" + n + ", " + dModel + "], got "
                     + dy.dataType() + " " + java.util.Arrays.toString(dy.shape()));
         Mem.of(dy); // contiguous c-order rows only
-        int rows = routing.rows, maxRows = routing.maxCount();
+        int rows = routing.rows;
         MoeProfile pr = profile;
         if (pr != null) pr.start();
-        INDArray xa = ws.rowsA.view(dt, maxRows, dModel), da = ws.rowsB.view(dt, maxRows, dModel);
-        INDArray ua = ws.gated.view(dt, maxRows, expertSize), dua = ws.gatedGrad.view(dt, maxRows, expertSize);
         INDArray disp = ws.dispatch.view(dt, rows, dModel);
-        if (dgate.length < rows) dgate = new double[Math.max(rows, 1)];
-        for (int e = 0; e < nExperts; e++) {
-            int r0 = routing.offsets[e], cnt = routing.offsets[e + 1] - r0;
-            if (cnt == 0) continue;
-            INDArray xe = MoeWorkspace.rows(xa, 0, cnt), de = MoeWorkspace.rows(da, 0, cnt);
-            INDArray ue = MoeWorkspace.rows(ua, 0, cnt), due = MoeWorkspace.rows(dua, 0, cnt);
-            INDArray he = MoeWorkspace.rows(h, r0, r0 + cnt);
-            RowOps.gatherRows(x, routing.rowToken, r0, cnt, xe, dModel);
-            RowOps.gatherRows(dy, routing.rowToken, r0, cnt, de, dModel);
-            RowOps.gate(he, ue, routing.rowGate, r0, cnt, expertSize); // U = g·H again (the workspace is shared)
-            if (pr != null) pr.lap(MoeProfile.Phase.B_GATHER);
-            Nd4j.gemm(ue, de, gw2[e], true, false, 1.0, 1.0);      // dW2[e] += Uᵀ dY
-            Nd4j.gemm(de, w2[e], due, false, true, 1.0, 0.0);      // dU = dY W2[e]ᵀ
-            if (pr != null) pr.lap(MoeProfile.Phase.B_EXPERT_GEMM);
-            RowOps.gateBackward(due, he, routing.rowGate, unitGate ? null : dgate, r0, cnt, expertSize); // dU → dA
-            if (scoreDropActive) due.muli(1.0 / (1.0 - scoreDropout)); // the mask's 1/(1-p) on the kept units' dA
-            if (pr != null) pr.lap(MoeProfile.Phase.B_GATE);
-            Nd4j.gemm(xe, due, gw1[e], true, false, 1.0, 1.0);     // dW1[e] += Xᵀ dA
-            Nd4j.gemm(due, w1[e], MoeWorkspace.rows(disp, r0, r0 + cnt), false, true, 1.0, 0.0); // dX_e = dA W1[e]ᵀ
-            if (pr != null) pr.lap(MoeProfile.Phase.B_EXPERT_GEMM);
-        }
+        double[] dgate = ws.dgate = MoeWorkspace.grow(ws.dgate, rows);
+        ExpertLoop.backward(experts(pr), x, dy, h, disp, unitGate ? null : dgate,
+                scoreDropActive ? 1.0 / (1.0 - scoreDropout) : 1.0);
+        if (pr != null) pr.lap(MoeProfile.Phase.B_EXPERTS);
         // gradient at the logits: gate path (selected experts only, through the sigmoid) plus the regulariser
         int nz = n * nExperts;
-        if (dzJava.length < nz) dzJava = new double[nz];
+        double[] dzJava = ws.dz = MoeWorkspace.grow(ws.dz, nz);
         java.util.Arrays.fill(dzJava, 0, nz, 0.0);
         if (selection != null) {
             int nk = n * topK;
-            if (dgateSlot.length < nk) dgateSlot = new double[nk];
+            double[] dgateSlot = ws.dgateSlot = MoeWorkspace.grow(ws.dgateSlot, nk);
             java.util.Arrays.fill(dgateSlot, 0, nk, 0.0);
             for (int r = 0; r < rows; r++) dgateSlot[routing.rowSlot[r]] = dgate[r];
             selection.gateBackward(n, nExperts, topK, routing.sel, routing.gate, dgateSlot, dzJava);
@@ -250,7 +214,7 @@ public final class SigmaMoeFfn {
             }
         }
         if (entropy.active()) entropy.addGradient(dzJava, entropyReg);
-        INDArray dz = dzBuf.view(dt, n, nExperts);
+        INDArray dz = ws.logitsGrad.view(dt, n, nExperts);
         Mem dzm = Mem.of(dz);
         for (int i = 0; i < nz; i++) dzm.set(i, dzJava[i]);
         if (pr != null) pr.lap(MoeProfile.Phase.B_DZ);
@@ -299,27 +263,41 @@ public final class SigmaMoeFfn {
     /** Whether expert e was dropped for token t in the last training forward with δ > 0. */
     boolean dropped(int token, int e) { return routing.dropped[token * nExperts + e]; }
 
-    /** Bytes of the buffers this layer holds between forward and backward (H, z, dz, y, dx) plus routing arrays. */
+    /**
+     * Activation memory: bytes this layer holds from its forward until its backward for its own backward, i.e. the
+     * hidden units H [N·K, G], the routing arrays (selected experts, gates, dispatch order, expert-dropout mask) and
+     * the entropy regulariser's softmax [N, N_E]. Not counted: the input x (the caller's tensor, referenced), the
+     * output y and input gradient dx ({@link #outputBytes()}: [N, d] each, the same for every FFN) and the scratch
+     * {@link #workspace()} (dead between forward and backward, shared by all σ-MoE layers of a model).
+     */
     public long cachedBytes() {
-        long routingBytes = (long) routing.sel.length * (4 + 8) + (long) routing.rowToken.length * (4 + 4 + 8)
-                + (long) routing.dropped.length;
-        return hBuf.bytes() + zBuf.bytes() + dzBuf.bytes() + yBuf.bytes() + dxBuf.bytes() + routingBytes
-                + 8L * (dgate.length + dzJava.length) + 8L * entropy.softmaxCapacity();
+        long routingBytes = (long) routing.sel.length * (4 + 8 + 4) + (long) routing.rowToken.length * (4 + 4 + 8)
+                + (long) routing.dropped.length + 4L * routing.offsets.length;
+        return hBuf.bytes() + routingBytes + 8L * entropy.softmaxCapacity();
     }
+
+    /** Bytes of the layer-owned output y and input gradient dx buffers ([N, d] each). */
+    public long outputBytes() { return yBuf.bytes() + dxBuf.bytes(); }
 
     /** The scratch workspace (shareable between layers). */
     public MoeWorkspace workspace() { return ws; }
 
-    /** Inverted dropout on H (and U = g·H) of one expert's rows, drawn row-major from rng. */
-    private void dropScores(INDArray he, INDArray ue, int cnt, Rng rng) {
-        Mem hm = Mem.of(he), um = Mem.of(ue);
-        double keep = 1.0 / (1.0 - scoreDropout);
-        int len = cnt * expertSize;
-        for (int i = 0; i < len; i++) {
-            double m = rng.nextFloat() < scoreDropout ? 0 : keep;
-            hm.set(i, hm.get(i) * m);
-            um.set(i, um.get(i) * m);
-        }
+    /**
+     * The score-dropout mask of the hidden units of all dispatch rows, one bit per unit (1 = dropped), drawn from rng
+     * in dispatch-row-major order: expert after expert, as a sequential loop over the experts would draw it.
+     */
+    private long[] drawScoreDrops(int rows, Rng rng) {
+        long units = (long) rows * expertSize;
+        long[] bits = ws.dropBits;
+        int words = Math.toIntExact((units + 63) >>> 6);
+        if (bits.length < words) bits = ws.dropBits = new long[words];
+        java.util.Arrays.fill(bits, 0, words, 0L);
+        for (long i = 0; i < units; i++) if (rng.nextFloat() < scoreDropout) bits[(int) (i >>> 6)] |= 1L << (i & 63);
+        return bits;
+    }
+
+    private ExpertLoop.Experts experts(MoeProfile pr) {
+        return new ExpertLoop.Experts(dModel, expertSize, routing, w1, w2, gw1, gw2, ws, pr);
     }
 
     private void bindViews() {

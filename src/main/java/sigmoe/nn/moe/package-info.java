@@ -11,5 +11,8 @@
  * </ul>
  * Routing, bucketing and the row kernels are package-private ({@code Routing}, {@code RowOps}, {@code Par}).
  * Java loops run on the common fork-join pool; {@code -Dsigmoe.javaThreads=1} keeps them on the calling thread.
+ * The same count bounds the expert workers of {@code ExpertLoop}, which run experts in parallel with OpenBLAS
+ * switched to one thread for the loop (process-wide; restored afterwards), so javaThreads=1 also means one core
+ * for the expert GEMMs.
  */
 package sigmoe.nn.moe;

@@ -65,7 +65,7 @@ public final class MoeBench {
         for (int i = 0; i < reps; i++) {
             prof.clear();
             moeStep.run();
-            for (int p = 0; p < phases; p++) phaseMs[p][i] = prof.nanos[p] / 1e6;
+            for (MoeProfile.Phase p : MoeProfile.Phase.values()) phaseMs[p.ordinal()][i] = prof.nanos(p) / 1e6;
         }
         moe.profile = null;
         moe.setCollectStats(true);
@@ -94,30 +94,50 @@ public final class MoeBench {
                 + "(uniform %.4f).%n", usage.usageRelPerplexity(), usage.minLoad(), usage.maxLoad(), 1.0 / NE));
 
         md.append("\n## σ-MoE profile (per fwd+bwd over " + reps + " probed reps; the fastest rep of each phase is the "
-                + "least disturbed by other load)\n\n| phase | median ms | fastest ms | share of fastest |\n|---|---|---|---|\n");
+                + "least disturbed by other load)\n\nWall time of the layer's phases:\n\n| phase | median ms | fastest ms | share of fastest |\n|---|---|---|---|\n");
         double[] phaseMed = new double[phases], phaseMin = new double[phases];
         for (int p = 0; p < phases; p++) { phaseMed[p] = median(phaseMs[p]); phaseMin[p] = min(phaseMs[p]); }
-        double total = Arrays.stream(phaseMed).sum(), totalMin = Arrays.stream(phaseMin).sum();
+        double total = 0, totalMin = 0;
+        for (MoeProfile.Phase p : MoeProfile.Phase.values())
+            if (!p.worker) { total += phaseMed[p.ordinal()]; totalMin += phaseMin[p.ordinal()]; }
         for (MoeProfile.Phase p : MoeProfile.Phase.values()) {
             int i = p.ordinal();
-            if (phaseMed[i] == 0) continue;
+            if (p.worker || phaseMed[i] == 0) continue;
             md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.1f%% |%n", p.label, phaseMed[i], phaseMin[i],
                     100.0 * phaseMin[i] / totalMin));
         }
         md.append(String.format(Locale.ROOT, "| **sum** | %.2f | %.2f | |%n", total, totalMin));
+        md.append("\nInside the expert loops, busy time summed over the expert workers (each GEMM on one BLAS thread):\n\n"
+                + "| phase | median ms | fastest ms |\n|---|---|---|\n");
+        for (MoeProfile.Phase p : MoeProfile.Phase.values())
+            if (p.worker) md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f |%n", p.label, phaseMed[p.ordinal()], phaseMin[p.ordinal()]));
 
-        md.append(String.format(Locale.ROOT, "%n## Expert GEMM shapes in isolation (%d experts × %d rows, same buffers for every expert, fastest of %d)%n%n"
-                + "| GEMM | ms (all experts) | GFLOP/s | vs sgemm |%n|---|---|---|---|%n", NE, n * K / NE, reps));
-        for (String[] r : expertGemms(n * K / NE, reps)) {
-            double ms = Double.parseDouble(r[1]), gf = 2.0 * (n * K / NE) * D * G * NE / (ms * 1e6);
-            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.1f | %.2f |%n", r[0], ms, gf, gf / sgemmGflops));
-        }
+        int blas = Nd4j.factory().blas().getMaxThreads();
+        md.append(String.format(Locale.ROOT, "%n## Expert GEMMs in isolation (%d experts × %d rows on row ranges of contiguous buffers, fastest of %d "
+                + "interleaved rounds; GFLOP/s and, in brackets, ÷ the sgemm rate above)%n%n| GEMM | in turn, %d BLAS thr: ms | GFLOP/s | in turn, "
+                + "1 BLAS thr: ms | GFLOP/s | as the layer, %d workers × 1 BLAS thr: ms | GFLOP/s |%n|---|---|---|---|---|---|---|%n",
+                NE, n * K / NE, reps, blas, Par.THREADS));
+        String[] gemms = ExpertGemmBench.table(n, reps, sgemmGflops, denseStep);
+        for (int i = 0; i < 7; i++) md.append(gemms[i]).append('\n');
+        double gemmFloor = Double.parseDouble(gemms[7]), denseFast = Double.parseDouble(gemms[8]);
+        md.append(String.format(Locale.ROOT, "%nThe expert GEMMs alone, in isolation as the layer runs them, take %.1f ms against %.1f ms for the "
+                + "dense FFN's forward + backward in the same rounds (fastest of each): **%.3f**, a floor for the σ-MoE ÷ dense ratio "
+                + "before any gather, routing or combine.%n", gemmFloor, denseFast, gemmFloor / denseFast));
 
-        md.append("\n## Activation memory (bytes held by the layer)\n\n| layer | cached between fwd and bwd | scratch |\n|---|---|---|\n");
-        md.append(String.format(Locale.ROOT, "| dense FFN | %s (H [N, d_ff], y, dx) | %s (dH [N, d_ff]) |%n",
-                mb(dense.cachedBytes()), mb(dense.scratchBytes())));
-        md.append(String.format(Locale.ROOT, "| σ-MoE FFN | %s (H [N·K, G], z, dz, y, dx, routing) | %s (dispatch [N·K, d]; X_e, dY_e [n_e, d], U_e, dU_e [n_e, G] for the largest bucket n_e; shareable by all layers) |%n",
-                mb(moe.cachedBytes()), mb(moe.workspace().bytes())));
+        long dAct = dense.cachedBytes(), mAct = moe.cachedBytes(), yBytes = 4L * n * D;
+        md.append("\n## Activation memory\n\nRule, the same for both layers: **activation memory = the bytes a layer holds from its forward "
+                + "until its backward, for its own backward**. Not counted for either: the input x (the caller's tensor, which both "
+                + "only reference; in the model it is the LayerNorm output), the output y and the input gradient dx ([N, d] each, "
+                + "the same for every FFN, handed to the caller), and scratch (dead between forward and backward; the σ-MoE's is "
+                + "shareable by all its layers).\n\n| layer | activation memory | output y + input gradient dx | scratch |\n|---|---|---|---|\n");
+        md.append(String.format(Locale.ROOT, "| dense FFN | %s (H [N, d_ff]) | %s | %s (dH [N, d_ff]) |%n",
+                mb(dAct), mb(dense.outputBytes()), mb(dense.scratchBytes())));
+        md.append(String.format(Locale.ROOT, "| σ-MoE FFN | %s (H [N·K, G], routing, entropy softmax [N, N_E]) | %s | %s (dispatch [N·K, d]; "
+                + "per worker X_e, dY_e [n_e, d], U_e, dU_e [n_e, G] for the largest bucket n_e; z, dz [N, N_E]) |%n",
+                mb(mAct), mb(moe.outputBytes()), mb(moe.workspace().bytes())));
+        md.append(String.format(Locale.ROOT, "%n**σ-MoE / dense activation memory = %.3f** (target ≤ K/N_E + 5%% = %.3f). Counting the "
+                + "output y [N, d] in both as well (what a forward's allocation delta sees, paper.md §4 \"Resource measurements\"): %.3f.%n",
+                (double) mAct / dAct, (double) K / NE + 0.05, (double) (mAct + yBytes) / (dAct + yBytes)));
 
         System.out.print(md);
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -163,36 +183,12 @@ public final class MoeBench {
             return dx;
         }
 
-        long cachedBytes() { return 4L * (h.length() + y.length() + dx.length()); }
+        /** Held from forward to backward for its own backward: H (x is the caller's). */
+        long cachedBytes() { return 4L * h.length(); }
+
+        long outputBytes() { return 4L * (y.length() + dx.length()); }
 
         long scratchBytes() { return 4L * dh.length(); }
-    }
-
-    /** Each of the six per-expert GEMMs, run for all N_E experts, timed in isolation: [label, fastest ms]. */
-    static String[][] expertGemms(int rows, int reps) {
-        DataType f = DataType.FLOAT;
-        INDArray xe = GradCheck.randn(Nd4j.create(f, rows, D), 9, 1), ye = GradCheck.randn(Nd4j.create(f, rows, D), 10, 1);
-        INDArray he = GradCheck.randn(Nd4j.create(f, rows, G), 11, 1);
-        INDArray w1 = GradCheck.randn(Nd4j.create(f, D, G), 12, 0.02), w2 = GradCheck.randn(Nd4j.create(f, G, D), 13, 0.02);
-        INDArray g1 = Nd4j.create(f, D, G), g2 = Nd4j.create(f, G, D);
-        Object[][] cases = {
-                {"fwd H = X·W1[e] NN [" + rows + "×412]×[412×128]", (Runnable) () -> Nd4j.gemm(xe, w1, he, false, false, 1.0, 0.0)},
-                {"fwd Y = U·W2[e] NN [" + rows + "×128]×[128×412]", (Runnable) () -> Nd4j.gemm(he, w2, ye, false, false, 1.0, 0.0)},
-                {"bwd dW2 += Uᵀ·dY TN β=1", (Runnable) () -> Nd4j.gemm(he, ye, g2, true, false, 1.0, 1.0)},
-                {"bwd dU = dY·W2ᵀ NT", (Runnable) () -> Nd4j.gemm(ye, w2, he, false, true, 1.0, 0.0)},
-                {"bwd dW1 += Xᵀ·dA TN β=1", (Runnable) () -> Nd4j.gemm(xe, he, g1, true, false, 1.0, 1.0)},
-                {"bwd dX = dA·W1ᵀ NT", (Runnable) () -> Nd4j.gemm(he, w1, ye, false, true, 1.0, 0.0)},
-        };
-        String[][] out = new String[cases.length][];
-        for (int c = 0; c < cases.length; c++) {
-            Runnable one = (Runnable) cases[c][1];
-            Runnable all = () -> { for (int e = 0; e < NE; e++) one.run(); };
-            all.run();
-            double[] t = new double[reps];
-            for (int i = 0; i < reps; i++) t[i] = time(all);
-            out[c] = new String[] {(String) cases[c][0], Double.toString(min(t))};
-        }
-        return out;
     }
 
     static double time(Runnable r) {
