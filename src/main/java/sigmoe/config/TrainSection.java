@@ -14,7 +14,7 @@ final class TrainSection {
             "lr_schedule", "warmup", "adam_beta1", "adam_beta2", "adam_eps", "grad_clip", "log_interval",
             "eval_interval", "eval_batches", "eval_mem_segments", "eval_batch", "checkpoint_interval", "data", "run_dir",
             "resume", "workers", "averaging_frequency", "average_optimizer_state", "tree_depth", "entropy_reg_mode",
-            "master");
+            "master", "exchange_host", "exchange_port");
 
     private TrainSection() {}
 
@@ -36,7 +36,8 @@ final class TrainSection {
                 s.getLong("eval_batches"), s.getInt("eval_mem_segments"), s.getInt("eval_batch"),
                 s.getLong("checkpoint_interval"), s.getString("data"), s.getString("run_dir"), s.getBoolean("resume"),
                 s.getInt("workers"), s.getInt("averaging_frequency"), s.getBoolean("average_optimizer_state"),
-                s.getInt("tree_depth"), EntropyRegMode.values()[modes.indexOf(mode)], s.getString("master"));
+                s.getInt("tree_depth"), EntropyRegMode.values()[modes.indexOf(mode)], s.getString("master"),
+                s.isNull("exchange_host") ? null : s.getString("exchange_host"), s.getInt("exchange_port"));
     }
 
     static List<String> problems(TrainConfig t) {
@@ -74,6 +75,8 @@ final class TrainSection {
         m.put("tree_depth", t.treeDepth());
         m.put("entropy_reg_mode", t.entropyRegMode().id);
         m.put("master", t.master());
+        m.put("exchange_host", t.exchangeHost());
+        m.put("exchange_port", t.exchangePort());
         return m;
     }
 }

@@ -11,10 +11,10 @@ import java.io.Serializable;
  * @param checkpointDir when non-null, each slice writes its trainer state there after its steps
  * @param resumeDir     when non-null, slices being built at {@code resumeStep} restore their state from there
  * @param allReduceAddress host:port of the driver's all-reduce (global entropy regulariser), else null
- * @param stateAddress  host:port of the driver's {@link StateServer}, which serves this round's state and takes the
- *                      slices' states back
+ * @param exchange      the driver's {@link StateServer} (address and the run's secret), which serves this round's state
+ *                      and takes the slices' states back
  */
 public record RoundSpec(String runId, String configJson, int workers, long round, int steps, String checkpointDir,
                         String resumeDir, long resumeStep, boolean globalEntropy, String allReduceAddress, boolean collectStats,
-                        String stateAddress)
+                        StateClient.Endpoint exchange)
         implements Serializable {}

@@ -32,7 +32,7 @@ final class SliceTask {
         Replica rep;
         boolean rebuilt = false;
         long f0, f1, f2, f3;
-        try (StateClient state = new StateClient(spec.stateAddress(), slice)) {
+        try (StateClient state = new StateClient(spec.exchange(), slice)) {
             f0 = System.nanoTime();
             StateClient.Header h = state.get(spec.round());
             f1 = System.nanoTime();
@@ -88,7 +88,7 @@ final class SliceTask {
         TaskContext tc = TaskContext.get();
         long attempt = tc != null ? tc.taskAttemptId() : java.util.concurrent.ThreadLocalRandom.current().nextLong();
         long p0 = System.nanoTime();
-        StateClient.put(spec.stateAddress(), spec.round(), slice, attempt, rep.model.params.values(), rep.adam.m(), rep.adam.v());
+        StateClient.put(spec.exchange(), spec.round(), slice, attempt, rep.model.params.values(), rep.adam.m(), rep.adam.v());
         SliceResult.Times times = new SliceResult.Times((f1 - f0 + f3 - f2) / 1e9, (f2 - f1) / 1e9, secs,
                 (System.nanoTime() - p0) / 1e9, cpu, CpuClock.sinceLastTask(cpu0));
         SliceResult.SliceOutput out = new SliceResult.SliceOutput(slice, attempt, counts, ce, reg, tokens, spec.steps(),

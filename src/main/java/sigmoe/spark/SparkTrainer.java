@@ -119,24 +119,28 @@ public final class SparkTrainer {
         String runId = UUID.randomUUID().toString();
         String configJson = resolved.toJson();
         boolean global = mc.isMoe() && mc.entropyReg() > 0 && t.entropyRegMode() == TrainConfig.EntropyRegMode.GLOBAL && workers > 1;
-        String host = sc.getConf().get("spark.driver.host", java.net.InetAddress.getLocalHost().getHostAddress());
-        AllReduceServer allReduce = global ? new AllReduceServer(host, workers) : null;
-        StateServer exchange = new StateServer(host, workers);
+        String host = exchangeHost(t, sc);
         List<Integer> slices = new ArrayList<>();
         for (int w = 0; w < workers; w++) slices.add(w);
         // Cached, so each slice's partition has a home executor: the scheduler then sends slice w's task back to the
         // executor holding its replica (PROCESS_LOCAL) instead of anywhere free; without it replicas hop and rebuild.
         JavaRDD<Integer> rdd = sc.parallelize(slices, workers).cache();
-        rdd.count();
-        long totalRounds = (t.steps() + h - 1) / h;
-
-        out.printf("training %s on Spark (%s): %,d parameters, %d slices x %d streams x %d tokens, H = %d, %,d steps, "
-                + "entropy regulariser %s, run dir %s%n", mc.ffn().id, sc.master(), model.params.size(), workers,
-                t.batchSize() / workers, t.segmentLength(), h, t.steps(), global ? "global" : "local", dir.uri());
+        AllReduceServer allReduce = null;
+        StateServer exchange = null;
         Progress progress = new Progress(state.step(), t.steps());
         double lastTrain = Double.NaN, lastValid = Double.NaN;
-        long rebuildsTotal = 0, loop0 = System.nanoTime(), driverCpu = CpuClock.process();
+        long rebuildsTotal = 0;
         try {
+            // Both servers' threads are daemons, and the finally below closes them however the run ends.
+            allReduce = global ? new AllReduceServer(host, workers) : null;
+            exchange = new StateServer(host, t.exchangePort(), workers);
+            rdd.count();
+            long totalRounds = (t.steps() + h - 1) / h;
+            out.printf("training %s on Spark (%s): %,d parameters, %d slices x %d streams x %d tokens, H = %d, %,d steps, "
+                    + "entropy regulariser %s, run dir %s, round-state exchange %s%n", mc.ffn().id, sc.master(),
+                    model.params.size(), workers, t.batchSize() / workers, t.segmentLength(), h, t.steps(),
+                    global ? "global" : "local", dir.uri(), exchange.endpoint());
+            long loop0 = System.nanoTime(), driverCpu = CpuClock.process();
             while (state.step() < t.steps()) {
                 long round = state.step() / h;
                 int steps = (int) Math.min(h, t.steps() - state.step());
@@ -149,7 +153,7 @@ public final class SparkTrainer {
                 exchange.publish(round, state);
                 double broadcastS = (System.nanoTime() - r0) / 1e9; // "broadcast_s": the state's publication
                 RoundSpec spec = new RoundSpec(runId, configJson, workers, round, steps, ckptTmp, resumeDir, resumeStep, global,
-                    allReduce != null ? allReduce.address() : null, true, exchange.address());
+                    allReduce != null ? allReduce.address() : null, true, exchange.endpoint());
                 SliceResult sums = null;
                 long a0 = System.nanoTime();
                 for (int attempt = 1; sums == null; attempt++) {
@@ -244,12 +248,25 @@ public final class SparkTrainer {
             }
         } finally {
             rdd.unpersist(false);
-            if (allReduce != null) allReduce.close();
-            exchange.close();
+            try {
+                if (allReduce != null) allReduce.close();
+            } finally {
+                if (exchange != null) exchange.close();
+            }
         }
         if (Double.isNaN(lastValid)) lastValid = validate(model, valid, t);
         out.printf("replicas rebuilt during the run: %d%n", rebuildsTotal);
         return new Trainer.Summary(dir.uri(), state.step(), lastTrain, lastValid, dir.checkpointDir(state.step()) + "/model.safetensors");
+    }
+
+    /**
+     * Where the driver's servers listen (and executors connect): train.exchange_host, else Spark's spark.driver.host
+     * (which SparkContext always sets), else the local address Spark would choose (SPARK_LOCAL_IP / SPARK_LOCAL_HOSTNAME).
+     */
+    static String exchangeHost(TrainConfig t, JavaSparkContext sc) {
+        if (t.exchangeHost() != null) return t.exchangeHost();
+        return sc.getConf().contains("spark.driver.host") ? sc.getConf().get("spark.driver.host")
+                : org.apache.spark.util.Utils.localHostName();
     }
 
     /** One round on the executors: barrier stage when the entropy regulariser is global (an all-reduce at every step). */

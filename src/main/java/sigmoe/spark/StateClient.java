@@ -3,7 +3,7 @@ package sigmoe.spark;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.Serializable;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,29 +16,50 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * an executor copies nothing in Java. A killed task's blocking I/O ends with the interrupt.
  */
 final class StateClient implements Closeable {
+    /** How long a connection attempt to the driver may take before the task fails. */
+    static final int CONNECT_TIMEOUT_MS = 30_000;
+
     /** The round state's counters, read before its arrays (the replica is found or built in between). */
     record Header(long step, long adamStep, int n) {}
 
-    private final SocketChannel channel;
+    /** The driver's exchange as the tasks see it: host:port and the run's secret (which toString leaves out). */
+    record Endpoint(String address, byte[] secret) implements Serializable {
+        @Override
+        public String toString() { return address; }
+    }
 
-    StateClient(String address, int slice) {
+    private final SocketChannel channel;
+    private final String address;
+
+    StateClient(Endpoint exchange, int slice) throws IOException {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) // the bytes go to native memory as they are
             throw new IllegalStateException("the round-state exchange needs little-endian executors; this one is "
                     + ByteOrder.nativeOrder());
+        address = exchange.address();
         int colon = address.lastIndexOf(':');
+        channel = SocketChannel.open();
         try {
-            channel = SocketChannel.open(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
+            channel.socket().connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+                    CONNECT_TIMEOUT_MS);
             channel.socket().setTcpNoDelay(true);
+            write(channel, ByteBuffer.wrap(exchange.secret()));
         } catch (IOException e) {
-            throw new UncheckedIOException("slice " + slice + " cannot reach the driver's round-state exchange at " + address, e);
+            channel.close();
+            throw new IOException("slice " + slice + " cannot connect to the driver's round-state exchange at " + address
+                    + " (" + e + "): executors must reach the driver there, as they reach spark.driver.port; set "
+                    + StateServer.KEYS + " to an address and port of the driver that executors can reach", e);
         }
     }
 
     /** Asks for the state of {@code round}; its arrays follow with {@link #readInto}. */
     Header get(long round) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-        write(channel, b.put(StateServer.GET).putLong(round).flip());
-        read(channel, b.clear().limit(4), false);
+        try {
+            write(channel, b.put(StateServer.GET).putLong(round).flip());
+            read(channel, b.clear().limit(4), false);
+        } catch (IOException e) {
+            throw closed(e);
+        }
         if (b.getInt(0) != StateServer.OK)
             throw new IOException("the driver no longer serves the state of round " + round + " (a stale task attempt)");
         read(channel, b.clear().limit(20), false);
@@ -51,16 +72,26 @@ final class StateClient implements Closeable {
     }
 
     /** Sends this slice attempt's state for {@code round} (one connection per upload) and waits for the driver's receipt. */
-    static void put(String address, long round, int slice, long token, INDArray params, INDArray m, INDArray v) throws IOException {
-        try (StateClient c = new StateClient(address, slice)) {
+    static void put(Endpoint exchange, long round, int slice, long token, INDArray params, INDArray m, INDArray v) throws IOException {
+        try (StateClient c = new StateClient(exchange, slice)) {
             int n = (int) params.length();
             ByteBuffer b = ByteBuffer.allocate(25).order(ByteOrder.LITTLE_ENDIAN);
-            write(c.channel, b.put(StateServer.PUT).putLong(round).putInt(slice).putLong(token).putInt(n).flip());
-            for (INDArray a : new INDArray[] {params, m, v}) write(c.channel, bytes(a, n));
-            read(c.channel, b.clear().limit(4), false);
+            try {
+                write(c.channel, b.put(StateServer.PUT).putLong(round).putInt(slice).putLong(token).putInt(n).flip());
+                for (INDArray a : new INDArray[] {params, m, v}) write(c.channel, bytes(a, n));
+                read(c.channel, b.clear().limit(4), false);
+            } catch (IOException e) {
+                throw c.closed(e);
+            }
             if (b.getInt(0) != StateServer.OK)
                 throw new IOException("the driver refused slice " + slice + "'s state of round " + round + " (a stale task attempt)");
         }
+    }
+
+    /** The driver ended the connection before answering: the exchange closed (run over) or refused the secret. */
+    private IOException closed(IOException e) {
+        return new IOException("the driver's round-state exchange at " + address + " ended the connection (" + e.getMessage()
+                + "): the run ended or moved on to another round, or this task does not hold the run's secret", e);
     }
 
     /** The first {@code n} floats of a flat FLOAT array, as bytes of its native memory. */

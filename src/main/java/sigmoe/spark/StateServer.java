@@ -2,18 +2,28 @@ package sigmoe.spark;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The round state's exchange on the driver: it serves each round's averaged parameters and Adam moments to the slice
@@ -28,13 +38,25 @@ import java.util.concurrent.Executors;
  * (exact for W = 2; deterministic for any W, whatever the order in which tasks finish) and rounds to float; one
  * slice's mean is its own floats, bit for bit. The driver holds 2 + W copies of the state (12 bytes per parameter
  * each) in direct memory.
+ *
+ * <p>Every connection first sends the run's secret (random, created here, shipped to the tasks inside the task
+ * closure, which Spark protects when spark.authenticate and network encryption are on); a connection with another or
+ * no secret is closed before it can read or write any state, and its peer is logged once.
  */
 final class StateServer implements Closeable {
     static final byte GET = 'G', PUT = 'P';
     static final int OK = 0, REJECTED = 1;
+    static final int SECRET_BYTES = 32;
+    /** How long a new connection may take to send the secret: a silent peer must not hold a thread for ever. */
+    static final int SECRET_TIMEOUT_MS = 30_000;
+    static final String KEYS = "train.exchange_host / train.exchange_port";
+    private static final Logger LOG = LoggerFactory.getLogger(StateServer.class);
 
     private final ServerSocketChannel server;
     private final int workers;
+    private final byte[] secret = new byte[SECRET_BYTES];
+    private final Set<String> loggedPeers = new HashSet<>();
+    private final AtomicInteger refused = new AtomicInteger();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "sigmoe-state");
         t.setDaemon(true);
@@ -46,17 +68,43 @@ final class StateServer implements Closeable {
     private Published current, previous;
     private final List<Upload> uploads = new ArrayList<>();
 
-    StateServer(String host, int workers) throws IOException {
+    /**
+     * Listens on {@code host}:{@code port} (0 = any free port) for the {@code workers} slices of one run. The host is
+     * also the address the executors connect to, so it must be one of the driver's addresses that they can reach.
+     */
+    StateServer(String host, int port, int workers) throws IOException {
         this.workers = workers;
+        InetAddress addr;
+        try {
+            addr = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new IOException("the driver's round-state exchange cannot listen on unknown host '" + host + "'; set "
+                    + "train.exchange_host to an address of the driver that executors can reach", e);
+        }
+        if (addr.isAnyLocalAddress())
+            throw new IOException("train.exchange_host = '" + host + "' is a wildcard address, but executors connect to the "
+                    + "address the exchange listens on; name one of the driver's addresses that they can reach");
+        new SecureRandom().nextBytes(secret);
         this.server = ServerSocketChannel.open();
-        server.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+        try {
+            server.socket().setReuseAddress(true); // a fixed port is free again at once after the previous run
+            server.bind(new InetSocketAddress(addr, port));
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("the driver's round-state exchange cannot listen on " + host + ":" + port + " (" + KEYS
+                    + "): " + e.getMessage() + (e instanceof BindException && port != 0 ? "; choose a free port, or 0 for any" : ""), e);
+        }
         pool.execute(this::accept);
     }
 
-    String address() throws IOException {
+    /** What a slice task needs to reach this exchange: its address and the run's secret. */
+    StateClient.Endpoint endpoint() throws IOException {
         InetSocketAddress a = (InetSocketAddress) server.getLocalAddress();
-        return a.getAddress().getHostAddress() + ":" + a.getPort();
+        return new StateClient.Endpoint(a.getAddress().getHostAddress() + ":" + a.getPort(), secret.clone());
     }
+
+    /** Connections closed for a wrong or missing secret so far. */
+    int refusedConnections() { return refused.get(); }
 
     /** Serves {@code s} as the state of {@code round} from now on; earlier rounds' requests are rejected. */
     void publish(long round, RoundState s) {
@@ -127,6 +175,7 @@ final class StateServer implements Closeable {
 
     private void serve(SocketChannel c) {
         try (c) {
+            if (!authenticated(c)) return;
             ByteBuffer head = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
             while (true) {
                 if (!StateClient.read(c, head.clear().limit(1), true)) return; // EOF between requests: done
@@ -138,6 +187,38 @@ final class StateServer implements Closeable {
         } catch (IOException e) {
             // the task ended or was killed mid-transfer: a half-received upload stays incomplete and is never averaged
         }
+    }
+
+    /**
+     * Reads the secret (with a time limit: the socket's stream honours SO_TIMEOUT, its channel does not) and compares
+     * it in constant time; on a mismatch, an early end or a timeout the caller closes the connection.
+     */
+    private boolean authenticated(SocketChannel c) {
+        byte[] got = new byte[SECRET_BYTES];
+        int n = 0;
+        try {
+            c.socket().setSoTimeout(SECRET_TIMEOUT_MS);
+            InputStream in = c.socket().getInputStream(); // unbuffered: the requests that follow stay in the channel
+            n = in.readNBytes(got, 0, SECRET_BYTES);
+        } catch (IOException e) {
+            // a timeout or a reset: refused below as a missing secret
+        }
+        if (n == SECRET_BYTES && MessageDigest.isEqual(secret, got)) return true;
+        refused.incrementAndGet();
+        String peer;
+        try {
+            peer = ((InetSocketAddress) c.getRemoteAddress()).getAddress().getHostAddress();
+        } catch (IOException | RuntimeException e) {
+            peer = "an unknown peer";
+        }
+        boolean first;
+        synchronized (loggedPeers) {
+            first = loggedPeers.add(peer);
+        }
+        if (first)
+            LOG.warn("round-state exchange: closed a connection from {} that did not send this run's secret ({}); further "
+                    + "refusals from that address are not logged", peer, n == SECRET_BYTES ? "a wrong one" : "none, or too short");
+        return false;
     }
 
     private void get(SocketChannel c, ByteBuffer head) throws IOException {
@@ -206,10 +287,14 @@ final class StateServer implements Closeable {
         return free;
     }
 
+    /** Stops listening and ends every connection (their threads' blocking I/O ends with the interrupt). */
     @Override
     public void close() throws IOException {
-        server.close();
-        pool.shutdownNow();
+        try {
+            server.close();
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** One round's state as served: the three arrays as little-endian bytes. */

@@ -32,6 +32,9 @@ import java.util.List;
  * @param treeDepth            depth of Spark's treeAggregate when summing replicas
  * @param entropyRegMode       σ-MoE regulariser's batch: global (all workers, as the paper) or local (per worker)
  * @param master               Spark master URL (local[*], spark://..., yarn)
+ * @param exchangeHost         address the driver's round-state exchange listens on and executors connect to; null =
+ *                             Spark's spark.driver.host
+ * @param exchangePort         port of the round-state exchange; 0 = any free port
  */
 public record TrainConfig(
         long seed,
@@ -60,7 +63,21 @@ public record TrainConfig(
         boolean averageOptimizerState,
         int treeDepth,
         EntropyRegMode entropyRegMode,
-        String master) {
+        String master,
+        String exchangeHost,
+        int exchangePort) {
+
+    /** The configuration without the round-state exchange's keys: their defaults (spark.driver.host, any free port). */
+    public TrainConfig(long seed, int batchSize, int segmentLength, int memSegments, long steps, double lr,
+                       LrSchedule lrSchedule, long warmup, double adamBeta1, double adamBeta2, double adamEps, double gradClip,
+                       long logInterval, long evalInterval, long evalBatches, int evalMemSegments, int evalBatch,
+                       long checkpointInterval, String data, String runDir, boolean resume, int workers,
+                       int averagingFrequency, boolean averageOptimizerState, int treeDepth, EntropyRegMode entropyRegMode,
+                       String master) {
+        this(seed, batchSize, segmentLength, memSegments, steps, lr, lrSchedule, warmup, adamBeta1, adamBeta2, adamEps,
+                gradClip, logInterval, evalInterval, evalBatches, evalMemSegments, evalBatch, checkpointInterval, data, runDir,
+                resume, workers, averagingFrequency, averageOptimizerState, treeDepth, entropyRegMode, master, null, 0);
+    }
 
     /** Learning-rate schedule after the warm-up. */
     public enum LrSchedule {
@@ -122,6 +139,11 @@ public record TrainConfig(
         if (master == null || master.isBlank()) p.add("master must be a Spark master URL such as local[*] (got '" + master + "')");
         if (lrSchedule == null) p.add("lr_schedule must be cosine or constant");
         if (entropyRegMode == null) p.add("entropy_reg_mode must be global or local");
+        if (exchangeHost != null && (exchangeHost.isBlank() || !exchangeHost.strip().equals(exchangeHost)))
+            p.add("exchange_host must be a host name or address that executors can reach, or null for spark.driver.host (got '"
+                    + exchangeHost + "')");
+        if (exchangePort < 0 || exchangePort > 65535)
+            p.add("exchange_port must be in [0, 65535], 0 = any free port (got " + exchangePort + ")");
         return p;
     }
 

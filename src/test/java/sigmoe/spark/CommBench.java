@@ -41,13 +41,13 @@ public final class CommBench {
             rdd.count();
             String runId = UUID.randomUUID().toString(), json = plan.resolved.toJson();
             RoundState state = plan.state;
-            try (StateServer exchange = new StateServer("127.0.0.1", workers)) {
+            try (StateServer exchange = new StateServer("127.0.0.1", 0, workers)) {
                 for (int r = 0; r < rounds; r++) {
                     sc.setJobGroup("comm", "round " + r, false);
                     long t0 = System.nanoTime(), cpu0 = CpuClock.process();
                     exchange.publish(r, state);
                     long t1 = System.nanoTime();
-                    RoundSpec spec = new RoundSpec(runId, json, workers, r, 0, null, null, -1, false, null, true, exchange.address());
+                    RoundSpec spec = new RoundSpec(runId, json, workers, r, 0, null, null, -1, false, null, true, exchange.endpoint());
                     SliceResult sums = SparkTrainer.aggregate(rdd, spec, false, plan.resolved.train().treeDepth());
                     long t2 = System.nanoTime();
                     state = exchange.average(r, sums.attempts, 0, 0);

@@ -2,11 +2,13 @@ package sigmoe.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,8 +18,13 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import sigmoe.config.ConfigException;
+import sigmoe.config.RunConfig;
 
-/** The driver's round-state exchange: bit-exact transport into native memory, exact means, only the successful attempts. */
+/**
+ * The driver's round-state exchange: bit-exact transport into native memory, exact means in slice order, only the
+ * attempts Spark returned and only complete uploads, the run's secret, and errors that name the config keys.
+ */
 class StateServerTest {
     static final int N = 70_001;
 
@@ -39,24 +46,31 @@ class StateServerTest {
 
     static float[] floats(INDArray a) { return SliceTask.get(a); }
 
+    static StateServer server(int workers) throws IOException { return new StateServer("127.0.0.1", 0, workers); }
+
     /** A replica holding {@code s}, uploaded as the given slice's attempt. */
-    static void upload(StateServer server, long round, int slice, long attempt, RoundState s) throws IOException {
+    static void upload(StateClient.Endpoint to, long round, int slice, long attempt, RoundState s) throws IOException {
         INDArray[] r = replica();
         SliceTask.put(r[0], s.params());
         SliceTask.put(r[1], s.m());
         SliceTask.put(r[2], s.v());
-        StateClient.put(server.address(), round, slice, attempt, r[0], r[1], r[2]);
+        StateClient.put(to, round, slice, attempt, r[0], r[1], r[2]);
+    }
+
+    static void upload(StateServer server, long round, int slice, long attempt, RoundState s) throws IOException {
+        upload(server.endpoint(), round, slice, attempt, s);
     }
 
     @Test
     void aSliceDownloadsTheStateBitForBitIntoItsArrays() throws Exception {
-        try (StateServer server = new StateServer("127.0.0.1", 2)) {
+        try (StateServer server = server(2)) {
             RoundState s = state(1, 30);
             s.params()[7] = Float.NaN;
             s.v()[8] = Float.NEGATIVE_INFINITY;
+            s.m()[9] = Float.MIN_VALUE; // a subnormal
             server.publish(3, s);
             INDArray[] r = replica();
-            try (StateClient c = new StateClient(server.address(), 0)) {
+            try (StateClient c = new StateClient(server.endpoint(), 0)) {
                 StateClient.Header h = c.get(3);
                 assertEquals(new StateClient.Header(30, 29, N), h);
                 c.readInto(h, r[0], r[1], r[2]);
@@ -64,64 +78,192 @@ class StateServerTest {
             assertArrayEquals(s.params(), floats(r[0]));
             assertArrayEquals(s.m(), floats(r[1]));
             assertArrayEquals(s.v(), floats(r[2]));
+            // and back: the mean of two slices that uploaded these very arrays is them, bit for bit
+            StateClient.put(server.endpoint(), 3, 0, 11, r[0], r[1], r[2]);
+            StateClient.put(server.endpoint(), 3, 1, 12, r[0], r[1], r[2]);
+            RoundState back = server.average(3, Map.of(0, 11L, 1, 12L), 31, 30);
+            assertArrayEquals(s.m(), back.m());
+            assertArrayEquals(s.v(), back.v());
+            assertTrue(Float.isNaN(back.params()[7]));
+            back.params()[7] = s.params()[7];
+            assertArrayEquals(s.params(), back.params());
         }
     }
 
     @Test
-    void theMeanOfTwoSlicesIsTheirExactDoubleSumHalvedAndOneSliceIsItself() throws Exception {
+    void theMeanOfTwoSlicesIsTheirExactSumHalvedInSliceOrderWhateverTheUploadOrder() throws Exception {
         RoundState a = state(10, 4), b = state(20, 4);
-        try (StateServer two = new StateServer("127.0.0.1", 2); StateServer one = new StateServer("127.0.0.1", 1)) {
-            two.publish(0, a);
-            upload(two, 0, 1, 501, b); // finishing order does not matter
-            upload(two, 0, 0, 500, a);
-            RoundState mean = two.average(0, Map.of(0, 500L, 1, 501L), 8, 7);
-            assertEquals(8, mean.step());
-            assertEquals(7, mean.adamStep());
-            float[][] x = {a.params(), a.m(), a.v()}, y = {b.params(), b.m(), b.v()}, got = {mean.params(), mean.m(), mean.v()};
-            for (int k = 0; k < 3; k++) {
-                float[] want = new float[N];
-                for (int i = 0; i < N; i++) want[i] = (float) (((double) x[k][i] + y[k][i]) / 2);
-                want[5] = -0f;
-                assertArrayEquals(want, got[k]);
+        float[][] x = {a.params(), a.m(), a.v()}, y = {b.params(), b.m(), b.v()};
+        RoundState[] means = new RoundState[2];
+        for (int order = 0; order < 2; order++) {
+            try (StateServer two = server(2)) {
+                two.publish(0, a);
+                if (order == 0) {
+                    upload(two, 0, 1, 501, b);
+                    upload(two, 0, 0, 500, a);
+                } else {
+                    upload(two, 0, 0, 500, a);
+                    upload(two, 0, 1, 501, b);
+                }
+                means[order] = two.average(0, Map.of(0, 500L, 1, 501L), 8, 7);
             }
+        }
+        assertEquals(8, means[0].step());
+        assertEquals(7, means[0].adamStep());
+        float[][] got = {means[0].params(), means[0].m(), means[0].v()};
+        float[][] other = {means[1].params(), means[1].m(), means[1].v()};
+        for (int k = 0; k < 3; k++) {
+            float[] want = new float[N];
+            for (int i = 0; i < N; i++) want[i] = (float) (((double) x[k][i] + y[k][i]) / 2);
+            want[5] = -0f;
+            assertArrayEquals(want, got[k]);
+            assertArrayEquals(got[k], other[k], "the same bits whichever slice finished first");
+        }
+    }
+
+    @Test
+    void oneSlicesMeanIsItsOwnFloats() throws Exception {
+        RoundState a = state(3, 2);
+        try (StateServer one = server(1)) {
             one.publish(0, a);
             upload(one, 0, 0, 9, a);
             RoundState same = one.average(0, Map.of(0, 9L), 4, 3);
             assertArrayEquals(a.params(), same.params(), "W = 1: the slice's own floats, as the single-process trainer has them");
+            assertArrayEquals(a.m(), same.m());
             assertArrayEquals(a.v(), same.v());
         }
     }
 
     @Test
-    void onlyTheAttemptsSparkReturnedAreAveraged() throws Exception {
-        RoundState good = state(1, 2), bad = state(99, 2);
-        try (StateServer server = new StateServer("127.0.0.1", 1)) {
+    void aStaleRoundIsNeitherServedNorTaken() throws Exception {
+        RoundState s0 = state(1, 2), s1 = state(2, 4);
+        try (StateServer server = server(1)) {
+            server.publish(0, s0);
+            upload(server, 0, 0, 1, s0);
+            server.average(0, Map.of(0, 1L), 4, 3);
+            server.publish(1, s1);
+            IOException put = assertThrows(IOException.class, () -> upload(server, 0, 0, 2, s0));
+            assertTrue(put.getMessage().contains("round 0"), put.getMessage());
+            try (StateClient c = new StateClient(server.endpoint(), 0)) {
+                IOException get = assertThrows(IOException.class, () -> c.get(0));
+                assertTrue(get.getMessage().contains("stale"), get.getMessage());
+            }
+            assertThrows(IllegalStateException.class, () -> server.average(1, Map.of(0, 2L), 6, 5));
+            upload(server, 1, 0, 3, s1); // the buffers of round 0 are reused
+            assertArrayEquals(s1.m(), server.average(1, Map.of(0, 3L), 6, 5).m());
+        }
+    }
+
+    @Test
+    void aHalfSentUploadIsNeverAveraged() throws Exception {
+        RoundState good = state(1, 2);
+        try (StateServer server = server(1)) {
             server.publish(0, good);
-            upload(server, 0, 0, 1, bad); // a lost attempt that got as far as its upload
-            halfUpload(server, 0, 0, 3); // an attempt killed mid-upload
-            upload(server, 0, 0, 2, good); // its retry
-            assertArrayEquals(good.params(), server.average(0, Map.of(0, 2L), 2, 1).params());
-            assertArrayEquals(bad.params(), server.average(0, Map.of(0, 1L), 2, 1).params());
+            halfUpload(server, 0, 0, 3);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> server.average(0, Map.of(0, 3L), 2, 1));
             assertTrue(e.getMessage().contains("slice 0 (task attempt 3)"), e.getMessage());
-            assertThrows(IllegalStateException.class, () -> server.average(0, Map.of(), 2, 1));
-            // next round: the old uploads' buffers are reused, and round 0 is no longer served or taken
-            server.publish(1, bad);
-            upload(server, 1, 0, 4, bad);
-            assertArrayEquals(bad.m(), server.average(1, Map.of(0, 4L), 3, 2).m());
-            assertThrows(IOException.class, () -> upload(server, 0, 0, 5, good));
-            try (StateClient c = new StateClient(server.address(), 0)) {
-                assertThrows(IOException.class, () -> c.get(0));
-            }
+            // the retry of the very same attempt token (the task re-sent it whole) counts
+            upload(server, 0, 0, 3, good);
+            assertArrayEquals(good.params(), server.average(0, Map.of(0, 3L), 2, 1).params());
         }
+    }
+
+    @Test
+    void aRetryWithANewAttemptReplacesNothingUntilAveragedWithItsToken() throws Exception {
+        RoundState lost = state(99, 2), retry = state(1, 2), other = state(5, 2);
+        try (StateServer server = server(2)) {
+            server.publish(0, retry);
+            upload(server, 0, 0, 1, lost); // an attempt Spark lost after it uploaded
+            upload(server, 0, 1, 2, other);
+            upload(server, 0, 0, 4, retry); // slice 0's retry
+            RoundState withRetry = server.average(0, Map.of(0, 4L, 1, 2L), 2, 1);
+            RoundState withLost = server.average(0, Map.of(0, 1L, 1, 2L), 2, 1);
+            for (int i = 0; i < N; i += 997) {
+                assertEquals((float) (((double) retry.params()[i] + other.params()[i]) / 2), withRetry.params()[i]);
+                assertEquals((float) (((double) lost.params()[i] + other.params()[i]) / 2), withLost.params()[i]);
+            }
+            assertThrows(IllegalStateException.class, () -> server.average(0, Map.of(0, 4L), 2, 1), "every slice is needed");
+        }
+    }
+
+    @Test
+    void aConnectionWithoutTheRunsSecretIsClosedAndCounted() throws Exception {
+        RoundState s = state(1, 2);
+        try (StateServer server = server(1)) {
+            server.publish(0, s);
+            StateClient.Endpoint real = server.endpoint();
+            byte[] wrong = real.secret().clone();
+            wrong[0] ^= 1;
+            StateClient.Endpoint forged = new StateClient.Endpoint(real.address(), wrong);
+            try (StateClient c = new StateClient(forged, 0)) {
+                IOException e = assertThrows(IOException.class, () -> c.get(0));
+                assertTrue(e.getMessage().contains("secret"), e.getMessage());
+            }
+            assertThrows(IOException.class, () -> upload(forged, 0, 0, 1, s));
+            assertThrows(IllegalStateException.class, () -> server.average(0, Map.of(0, 1L), 2, 1));
+            // no secret at all: a request straight away
+            String[] hp = real.address().split(":");
+            try (Socket raw = new Socket(hp[0], Integer.parseInt(hp[1]))) {
+                OutputStream out = raw.getOutputStream();
+                out.write(ByteBuffer.allocate(StateServer.SECRET_BYTES).put(StateServer.GET).array());
+                out.flush();
+                assertEquals(-1, raw.getInputStream().read(), "closed without an answer");
+            }
+            assertEquals(3, server.refusedConnections());
+            assertFalse(real.toString().contains(java.util.Arrays.toString(real.secret())), "toString leaves the secret out");
+            upload(server, 0, 0, 1, s); // the real secret still works
+            assertArrayEquals(s.v(), server.average(0, Map.of(0, 1L), 2, 1).v());
+        }
+    }
+
+    @Test
+    void unreachableOrUnusableAddressesNameTheConfigKeys() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        StateClient.Endpoint nowhere = new StateClient.Endpoint("127.0.0.1:" + port, new byte[StateServer.SECRET_BYTES]);
+        IOException connect = assertThrows(IOException.class, () -> new StateClient(nowhere, 1));
+        assertTrue(connect.getMessage().contains("127.0.0.1:" + port) && connect.getMessage().contains("train.exchange_host")
+                && connect.getMessage().contains("train.exchange_port"), connect.getMessage());
+        try (StateServer taken = server(1)) {
+            int used = Integer.parseInt(taken.endpoint().address().split(":")[1]);
+            IOException bind = assertThrows(IOException.class, () -> new StateServer("127.0.0.1", used, 1));
+            assertTrue(bind.getMessage().contains("train.exchange_port"), bind.getMessage());
+        }
+        IOException wildcard = assertThrows(IOException.class, () -> new StateServer("0.0.0.0", 0, 1));
+        assertTrue(wildcard.getMessage().contains("train.exchange_host"), wildcard.getMessage());
+        try (StateServer fixed = new StateServer("127.0.0.1", port, 1)) {
+            assertEquals("127.0.0.1:" + port, fixed.endpoint().address(), "a configured port is used as it is");
+        }
+    }
+
+    @Test
+    void theExchangeKeysAreValidated() {
+        RunConfig d = RunConfig.parse("", java.util.List.of("train.data=x"));
+        assertEquals(null, d.train().exchangeHost());
+        assertEquals(0, d.train().exchangePort());
+        RunConfig set = RunConfig.parse("", java.util.List.of("train.data=x", "train.exchange_host=10.0.0.5", "train.exchange_port=41000"));
+        assertEquals("10.0.0.5", set.train().exchangeHost());
+        assertEquals(41000, set.train().exchangePort());
+        ConfigException port = assertThrows(ConfigException.class,
+                () -> RunConfig.parse("", java.util.List.of("train.data=x", "train.exchange_port=70000")));
+        assertTrue(port.getMessage().contains("train.exchange_port must be in [0, 65535]"), port.getMessage());
+        ConfigException host = assertThrows(ConfigException.class,
+                () -> RunConfig.parse("", java.util.List.of("train.data=x", "train.exchange_host=\" \"")));
+        assertTrue(host.getMessage().contains("train.exchange_host"), host.getMessage());
+        ConfigException typo = assertThrows(ConfigException.class,
+                () -> RunConfig.parse("", java.util.List.of("train.data=x", "train.exchange_prot=1")));
+        assertTrue(typo.getMessage().contains("exchange_port"), typo.getMessage());
     }
 
     /** A PUT whose connection closes after part of the parameters. */
     static void halfUpload(StateServer server, long round, int slice, long attempt) throws Exception {
-        String[] hp = server.address().split(":");
+        StateClient.Endpoint e = server.endpoint();
+        String[] hp = e.address().split(":");
         try (Socket s = new Socket(hp[0], Integer.parseInt(hp[1])); OutputStream out = s.getOutputStream()) {
-            ByteBuffer b = ByteBuffer.allocate(25 + 4000).order(ByteOrder.LITTLE_ENDIAN);
-            b.put(StateServer.PUT).putLong(round).putInt(slice).putLong(attempt).putInt(N);
+            ByteBuffer b = ByteBuffer.allocate(StateServer.SECRET_BYTES + 25 + 4000).order(ByteOrder.LITTLE_ENDIAN);
+            b.put(e.secret()).put(StateServer.PUT).putLong(round).putInt(slice).putLong(attempt).putInt(N);
             out.write(b.array());
             out.flush();
         }
