@@ -26,7 +26,7 @@ import sigmoe.testutil.TestCorpora;
 /**
  * Executor loss with separate executor JVMs (local-cluster[2,1,1024]): one executor JVM halts itself in the middle of a
  * round ({@link HaltExecutorHook}); Spark re-runs the lost slice task (spark.task.maxFailures = 4) on a live executor,
- * which rebuilds the replica from the round's broadcast state. Nothing is lost or counted twice.
+ * which rebuilds the replica from the round's state (downloaded again from the driver's exchange). Nothing is lost or counted twice.
  */
 class ExecutorLossTest {
     static final int B = 8, T = 32, K = 2, H = 3, STEPS = 12;

@@ -62,7 +62,7 @@ public final class CommBench {
         }
         List<RoundTimeline.Job> jobs = timeline.rounds();
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "# Spark round communication, %s (%,d parameters), "
-                + "2 executors, 0 local steps%n%n| round | total s | broadcast s | fetch s | load s | pack s | task run s | "
+                + "2 executors, 0 local steps%n%n| round | total s | publish s | fetch s | load s | pack s | task run s | "
                 + "result ser s | transfer s | merge + job end s | average s | driver CPU s | executor CPU s |%n"
                 + "|---|---|---|---|---|---|---|---|---|---|---|---|---|%n",
                 c, plan.state.params().length));

@@ -19,11 +19,14 @@ import sigmoe.config.RunConfig;
 
 /**
  * One benchmark run of the Spark trainer in executor JVMs of 1 core (local-cluster) and where its round time went:
- * the trainer's own timings from metrics.jsonl (driver broadcast, the slowest slice's fetch / copy-in / compute /
- * copy-out, the driver's aggregation wait and averaging, whole cycles from {@code elapsed_s}) together with Spark's
+ * the trainer's own timings from metrics.jsonl (the state's publication on the driver, the slowest slice's download /
+ * replica lookup / compute / upload, the driver's aggregation wait and averaging, whole cycles from {@code elapsed_s}) together with Spark's
  * task metrics ({@link RoundTimeline}). The first round (JIT, ND4J loading, replica build) is not measured.
  */
 final class RoundBreakdown {
+    /** The part "broadcast_s" of metrics.jsonl: the round state copied into the driver's exchange. */
+    static final String PUBLISH = "driver: state publication (copy into the exchange)";
+
     private RoundBreakdown() {}
 
     /** Parts of the mean round cycle, in seconds, in the order of a round; compute is the slowest slice's H steps. */
@@ -66,18 +69,18 @@ final class RoundBreakdown {
             double spanToLast = (last.finish() - j.submitted) / 1e3;
             double attributed = 0;
             Map<String, Double> p = new LinkedHashMap<>();
-            p.put("driver: broadcast creation (serialise, write blocks)", x.get("broadcast_s").asDouble());
+            p.put(PUBLISH, x.get("broadcast_s").asDouble());
             p.put("Spark: job submit to first task launch", (j.firstLaunch() - j.submitted) / 1e3);
             p.put("executor: task deserialisation", last.deserialize() / 1e3);
-            p.put("executor: broadcast fetch + deserialise", x.get("fetch_s").asDouble());
-            p.put("executor: copy into replica", x.get("load_s").asDouble());
-            p.put("executor: copy state out", x.get("pack_s").asDouble());
+            p.put("executor: state download into the replica (fetch)", x.get("fetch_s").asDouble());
+            p.put("executor: find or build the replica (load)", x.get("load_s").asDouble());
+            p.put("executor: state upload to the driver (pack)", x.get("pack_s").asDouble());
             p.put("executor: rest of the task (unattributed)", Math.max(0, last.run() / 1e3 - x.get("fetch_s").asDouble()
                     - x.get("load_s").asDouble() - x.get("compute_s").asDouble() - x.get("pack_s").asDouble()));
             p.put("executor: result serialisation", last.resultSerialize() / 1e3);
             p.put("result transfer + driver deserialisation (last task)", last.transfer() / 1e3);
-            p.put("driver: merge (combOp in double) + job end", Math.max(0, x.get("aggregate_s").asDouble() - spanToLast));
-            p.put("driver: averaging + finite check", x.get("average_s").asDouble());
+            p.put("driver: merge (combOp: losses, counts) + job end", Math.max(0, x.get("aggregate_s").asDouble() - spanToLast));
+            p.put("driver: averaging of the uploads + finite check", x.get("average_s").asDouble());
             for (double v : p.values()) attributed += v;
             attributed += x.get("compute_s").asDouble();
             p.put("driver: metrics, expert stats, rest (unattributed)", Math.max(0, c - attributed));

@@ -66,7 +66,7 @@ public final class SparkBench {
 
     static String tiny(Path corpus, Path tmp, List<String> spark) throws Exception {
         StringBuilder md = new StringBuilder("| executors (1 core) | H | steps | tokens/s (median cycle) | round cycle s | compute s "
-                + "| broadcast s | outside compute | rebuilds |\n|---|---|---|---|---|---|---|---|---|\n");
+                + "| publish s | outside compute | rebuilds |\n|---|---|---|---|---|---|---|---|---|\n");
         double[] tps = new double[3];
         int[][] runs = {{1, 10}, {2, 10}, {2, 1}, {2, 50}};
         for (int[] r : runs) {
@@ -78,7 +78,7 @@ public final class SparkBench {
             RoundBreakdown.Result x = RoundBreakdown.run("tiny", tmp.resolve("run-" + w + "-" + h), w, h, rounds, 2048, keys, spark);
             md.append(String.format(Locale.ROOT, "| %d | %d | %d | %,.0f | %.3f | %.3f | %.4f | %.1f%% | %d |%n", w, h,
                     (long) h * rounds, x.tokensPerS(), x.cycle(), x.compute(),
-                    x.parts().get("driver: broadcast creation (serialise, write blocks)"), 100 * x.outside(), x.rebuilds()));
+                    x.parts().get(RoundBreakdown.PUBLISH), 100 * x.outside(), x.rebuilds()));
             if (h == 10) tps[w] = x.tokensPerS();
         }
         md.append(String.format(Locale.ROOT, "%nscaling, 2 executors vs 1 (H = 10): **%.2fx** tokens/s%n", tps[2] / tps[1]));
