@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * The round state's exchange on the driver: it serves each round's averaged parameters and Adam moments to the slice
  * tasks and receives their states back, as raw little-endian floats over plain TCP ({@link StateClient}). Spark's
  * broadcast and task-result paths carried the same bytes at about ten times the CPU (serialisation layers, block
- * manager round trips, netty frame assembly; docs/performance.md, "Session 2 — Spark rounds"), and at small sizes
+ * manager round trips, netty frame assembly; docs/performance.md, "Session 3 — Spark rounds"), and at small sizes
  * that CPU was most of a round's time outside the compute.
  *
  * <p>Uploads are kept per (slice, task attempt): the driver averages the uploads of the attempts whose results Spark
