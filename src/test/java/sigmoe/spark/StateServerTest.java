@@ -122,6 +122,27 @@ class StateServerTest {
     }
 
     @Test
+    void theMeanOfThreeSlicesAddsInDoubleInSliceOrder() throws Exception {
+        RoundState[] s = {state(1, 6), state(2, 6), state(3, 6)};
+        s[1].v()[9] = 3e38f; // the double sum does not overflow where a float sum would
+        s[2].v()[9] = 3e38f;
+        s[0].v()[9] = 3e38f;
+        try (StateServer three = server(3)) {
+            three.publish(2, s[0]);
+            for (int w : new int[] {2, 0, 1}) upload(three, 2, w, 10 + w, s[w]);
+            RoundState mean = three.average(2, Map.of(0, 10L, 1, 11L, 2, 12L), 6, 6);
+            float[] got = mean.v();
+            for (int i = 0; i < N; i++) {
+                double x = s[0].v()[i];
+                x += s[1].v()[i];
+                x += s[2].v()[i];
+                assertEquals(Float.floatToIntBits((float) (x / 3)), Float.floatToIntBits(got[i]), "index " + i);
+            }
+            assertEquals(3e38f, got[9]);
+        }
+    }
+
+    @Test
     void oneSlicesMeanIsItsOwnFloats() throws Exception {
         RoundState a = state(3, 2);
         try (StateServer one = server(1)) {
