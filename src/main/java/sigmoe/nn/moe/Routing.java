@@ -1,5 +1,6 @@
 package sigmoe.nn.moe;
 
+import sigmoe.nn.RowParallel;
 import sigmoe.nn.Mem;
 import sigmoe.nn.Rng;
 
@@ -67,7 +68,7 @@ final class Routing {
             for (int i = 0; i < n * nExperts; i++) dropped[i] = rng.nextFloat() < dropProb;
         }
         if (custom != null) custom.select(z, n, nExperts, topK, drop ? dropped : null, training, sel, gate);
-        else Par.forRange(n, 2048, (lo, hi) -> {
+        else RowParallel.forRange(n, 2048, (lo, hi) -> {
             for (int t = lo; t < hi; t++) selectToken(z, t, drop, unitGate);
         });
         java.util.Arrays.fill(cursor, 0);
