@@ -42,4 +42,20 @@ public final class RowParallel {
         }
         RecursiveAction.invokeAll(tasks);
     }
+
+    /** A worker's body; {@code worker} is 0 … workers − 1. */
+    public interface Worker { void run(int worker); }
+
+    /** Runs body(0) … body(workers − 1) concurrently, body(0) on the calling thread; returns when all are done. */
+    public static void forWorkers(int workers, Worker body) {
+        if (workers <= 1) { body.run(0); return; }
+        RecursiveAction[] tasks = new RecursiveAction[workers];
+        for (int w = 0; w < workers; w++) {
+            int id = w;
+            tasks[w] = new RecursiveAction() {
+                @Override protected void compute() { body.run(id); }
+            };
+        }
+        RecursiveAction.invokeAll(tasks);
+    }
 }

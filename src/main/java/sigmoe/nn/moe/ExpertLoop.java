@@ -1,5 +1,6 @@
 package sigmoe.nn.moe;
 
+import sigmoe.nn.RowParallel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -7,7 +8,7 @@ import sigmoe.nn.Mem;
 
 /**
  * The per-expert part of the σ-MoE layer (paper.md §1.5, "ND4J reference algorithm"), expert-parallel: up to
- * {@link Par#THREADS} workers (the calling thread plus common-pool threads) take experts from a shared counter, and
+ * {@link RowParallel#threads()} workers (the calling thread plus common-pool threads) take experts from a shared counter, and
  * each runs its expert's gather, both GEMMs and the row kernels on its own scratch with <b>one BLAS thread</b>.
  *
  * <p>Why: at the expert shapes ([n_e × 412] × [412 × 128], n_e ≈ 2048) OpenBLAS's 2-thread split reaches only
@@ -22,8 +23,8 @@ import sigmoe.nn.Mem;
 final class ExpertLoop {
     private ExpertLoop() {}
 
-    /** Most workers per expert loop: {@link Par#THREADS}; tests vary it to check that the bits do not depend on it. */
-    static volatile int maxWorkers = Par.THREADS;
+    /** Most workers per expert loop: {@link RowParallel#threads()}; tests vary it to check that the bits do not depend on it. */
+    static volatile int maxWorkers = RowParallel.threads();
 
     /** One σ-MoE layer's per-expert operands for one forward/backward. */
     record Experts(int dModel, int expertSize, Routing routing, INDArray[] w1, INDArray[] w2, INDArray[] gw1, INDArray[] gw2,
@@ -110,11 +111,11 @@ final class ExpertLoop {
     }
 
     /** Runs the workers with OpenBLAS on one thread, restoring its thread count afterwards. */
-    private static void run(MoeWorkspace ws, int workers, Par.Worker body) {
+    private static void run(MoeWorkspace ws, int workers, RowParallel.Worker body) {
         ws.ensureWorkers(workers);
         SingleBlas.enter();
         try {
-            Par.forWorkers(workers, body);
+            RowParallel.forWorkers(workers, body);
         } finally {
             SingleBlas.exit();
         }

@@ -1,5 +1,6 @@
 package sigmoe.nn.moe;
 
+import sigmoe.nn.RowParallel;
 import sigmoe.nn.Mem;
 import sigmoe.nn.Rng;
 
@@ -67,8 +68,9 @@ final class Routing {
             for (int i = 0; i < n * nExperts; i++) dropped[i] = rng.nextFloat() < dropProb;
         }
         if (custom != null) custom.select(z, n, nExperts, topK, drop ? dropped : null, training, sel, gate);
-        else Par.forRange(n, 2048, (lo, hi) -> {
-            for (int t = lo; t < hi; t++) selectToken(z, t, drop, unitGate);
+        else RowParallel.forRange(n, 2048, (lo, hi) -> {
+            double[] score = new double[nExperts];
+            for (int t = lo; t < hi; t++) selectToken(z, t, drop, unitGate, score);
         });
         java.util.Arrays.fill(cursor, 0);
         for (int slot = 0; slot < nk; slot++) if (sel[slot] >= 0) cursor[sel[slot]]++;
@@ -88,25 +90,11 @@ final class Routing {
         }
     }
 
-    /** Sigmoid scores of token t and its top-K among the experts not dropped, into its K slots. */
-    private void selectToken(Mem z, int t, boolean drop, boolean unitGate) {
+    /** Sigmoid scores of token t (into {@code score}, one token's worth of scratch) and its top-K among the experts not dropped. */
+    private void selectToken(Mem z, int t, boolean drop, boolean unitGate, double[] score) {
         int zo = t * nExperts, so = t * topK;
-        int filled = 0;
-        for (int e = 0; e < nExperts; e++) {
-            if (drop && dropped[zo + e]) continue;
-            double s = sigmoid(z.get(zo + e));
-            // insertion into the K best so far; strict '>' keeps the lower index first on ties
-            if (filled == topK && !(s > gate[so + topK - 1])) continue;
-            int p = filled < topK ? filled++ : topK - 1;
-            while (p > 0 && s > gate[so + p - 1]) {
-                gate[so + p] = gate[so + p - 1];
-                sel[so + p] = sel[so + p - 1];
-                p--;
-            }
-            gate[so + p] = s;
-            sel[so + p] = e;
-        }
-        for (int j = filled; j < topK; j++) { sel[so + j] = -1; gate[so + j] = 0; }
+        for (int e = 0; e < nExperts; e++) score[e] = sigmoid(z.get(zo + e));
+        int filled = TopK.select(score, 0, nExperts, topK, drop ? dropped : null, zo, sel, gate, so);
         if (unitGate) for (int j = 0; j < filled; j++) gate[so + j] = 1;
     }
 

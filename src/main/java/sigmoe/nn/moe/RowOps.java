@@ -1,5 +1,6 @@
 package sigmoe.nn.moe;
 
+import sigmoe.nn.RowParallel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -40,8 +41,8 @@ final class RowOps {
     private static int minRows(int w) { return Math.max(1, 65536 / Math.max(1, w)); }
 
     /** Runs body over [0, n) in parallel row blocks, or on the calling thread (an expert worker's own rows). */
-    private static void rows(boolean par, int n, int minBlock, Par.Range body) {
-        if (par) Par.forRange(n, minBlock, body);
+    private static void rows(boolean par, int n, int minBlock, RowParallel.Range body) {
+        if (par) RowParallel.forRange(n, minBlock, body);
         else body.run(0, n);
     }
 
@@ -82,7 +83,7 @@ final class RowOps {
         ByteBuffer db = bytes(disp), ob = bytes(out);
         int d0 = base(disp), o0 = base(out);
         int bound = S.loopBound(w);
-        Par.forRange(n, minRows(w * k), (lo, hi) -> {
+        RowParallel.forRange(n, minRows(w * k), (lo, hi) -> {
             for (int t = lo; t < hi; t++) {
                 int oo = o0 + 4 * t * w;
                 int c = 0;

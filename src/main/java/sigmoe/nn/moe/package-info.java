@@ -9,7 +9,7 @@
  *   <li>{@link sigmoe.nn.moe.ExpertStats}: additive expert-usage counts and the ratios derived from their sums.</li>
  *   <li>{@link sigmoe.nn.moe.MoeWorkspace}: scratch buffers one model can share across its σ-MoE layers.</li>
  * </ul>
- * Routing, bucketing and the row kernels are package-private ({@code Routing}, {@code RowOps}, {@code Par}).
+ * Routing, bucketing and the row kernels are package-private ({@code Routing}, {@code RowOps}; blocks and workers run on {@code sigmoe.nn.RowParallel}).
  * Java loops run on the common fork-join pool; {@code -Dsigmoe.javaThreads=1} keeps them on the calling thread.
  * The same count bounds the expert workers of {@code ExpertLoop}, which run experts in parallel with OpenBLAS
  * switched to one thread for the loop (process-wide; restored afterwards), so javaThreads=1 also means one core

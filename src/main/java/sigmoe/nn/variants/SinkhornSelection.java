@@ -1,5 +1,6 @@
 package sigmoe.nn.variants;
 
+import sigmoe.nn.moe.TopK;
 import sigmoe.nn.Mem;
 import sigmoe.nn.moe.Selection;
 
@@ -48,7 +49,7 @@ public final class SinkhornSelection implements Selection {
         }
         for (int t = 0; t < n; t++) {
             int so = t * topK;
-            SlotTopK.select(score, t * nExperts, nExperts, topK, dropped, t * nExperts, sel, gate, so);
+            TopK.select(score, t * nExperts, nExperts, topK, dropped, t * nExperts, sel, gate, so);
             for (int j = 0; j < topK; j++) gate[so + j] = sel[so + j] >= 0 ? sigmoid(z.get(t * nExperts + sel[so + j])) : 0;
         }
     }

@@ -1,5 +1,6 @@
 package sigmoe.nn.variants;
 
+import sigmoe.nn.moe.TopK;
 import sigmoe.nn.Mem;
 import sigmoe.nn.moe.Selection;
 
@@ -45,8 +46,8 @@ public final class SoftmaxSelection implements Selection {
         if (!renorm) {
             if (prob.length < nz) prob = new double[nz];
             for (int t = 0; t < n; t++) {
-                SlotTopK.softmax(z, t * nExperts, nExperts, prob);
-                int filled = SlotTopK.select(prob, t * nExperts, nExperts, topK, dropped, t * nExperts, sel, gate, t * topK);
+                RowSoftmax.softmax(z, t * nExperts, nExperts, prob);
+                int filled = TopK.select(prob, t * nExperts, nExperts, topK, dropped, t * nExperts, sel, gate, t * topK);
                 for (int j = filled; j < topK; j++) gate[t * topK + j] = 0;
             }
             return;
@@ -55,7 +56,7 @@ public final class SoftmaxSelection implements Selection {
         for (int i = 0; i < nz; i++) logit[i] = z.get(i);
         for (int t = 0; t < n; t++) {
             int so = t * topK;
-            int filled = SlotTopK.select(logit, t * nExperts, nExperts, topK, dropped, t * nExperts, sel, gate, so);
+            int filled = TopK.select(logit, t * nExperts, nExperts, topK, dropped, t * nExperts, sel, gate, so);
             // gate = softmax over the filled slots' logits (gate[] holds them, descending: the first is the max)
             double max = gate[so], sum = 0;
             for (int j = 0; j < filled; j++) { gate[so + j] = Math.exp(gate[so + j] - max); sum += gate[so + j]; }

@@ -1,5 +1,6 @@
 package sigmoe.nn.moe;
 
+import sigmoe.nn.RowParallel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -97,7 +98,7 @@ public final class ExpertGemmBench {
             AtomicInteger next = new AtomicInteger();
             SingleBlas.enter();
             try {
-                Par.forWorkers(Math.min(Par.THREADS, NE), w -> { for (int e; (e = next.getAndIncrement()) < NE; ) op.run(e); });
+                RowParallel.forWorkers(Math.min(RowParallel.threads(), NE), w -> { for (int e; (e = next.getAndIncrement()) < NE; ) op.run(e); });
             } finally { SingleBlas.exit(); }
         };
     }
@@ -157,7 +158,7 @@ public final class ExpertGemmBench {
                 String l = NAMES[o] + ", " + fam[fi];
                 labels.add(l + ", in turn, " + blasThreads + " BLAS thr"); cases.add(inTurn(op)); flops.add(s.flop());
                 labels.add(l + ", in turn, 1 BLAS thr"); cases.add(oneThread(op)); flops.add(s.flop());
-                labels.add(l + ", as the layer: " + Par.THREADS + " workers × 1 BLAS thr"); cases.add(asLayer(op)); flops.add(s.flop());
+                labels.add(l + ", as the layer: " + RowParallel.threads() + " workers × 1 BLAS thr"); cases.add(asLayer(op)); flops.add(s.flop());
             }
         INDArray a = GradCheck.randn(Nd4j.create(DataType.FLOAT, n, D), 7, 1), b = GradCheck.randn(Nd4j.create(DataType.FLOAT, D, NE * G), 8, 1);
         INDArray c = Nd4j.create(DataType.FLOAT, n, NE * G);

@@ -1,5 +1,6 @@
 package sigmoe.nn.moe;
 
+import sigmoe.nn.RowParallel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -116,7 +117,7 @@ public final class MoeBench {
         md.append(String.format(Locale.ROOT, "%n## Expert GEMMs in isolation (%d experts × %d rows on row ranges of contiguous buffers, fastest of %d "
                 + "interleaved rounds; GFLOP/s and, in brackets, ÷ the sgemm rate above)%n%n| GEMM | in turn, %d BLAS thr: ms | GFLOP/s | in turn, "
                 + "1 BLAS thr: ms | GFLOP/s | as the layer, %d workers × 1 BLAS thr: ms | GFLOP/s |%n|---|---|---|---|---|---|---|%n",
-                NE, n * K / NE, reps, blas, Par.THREADS));
+                NE, n * K / NE, reps, blas, RowParallel.threads()));
         String[] gemms = ExpertGemmBench.table(n, reps, sgemmGflops, denseStep);
         for (int i = 0; i < 7; i++) md.append(gemms[i]).append('\n');
         double gemmFloor = Double.parseDouble(gemms[7]), denseFast = Double.parseDouble(gemms[8]);
