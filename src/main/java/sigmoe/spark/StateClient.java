@@ -71,20 +71,27 @@ final class StateClient implements Closeable {
         for (INDArray a : new INDArray[] {params, m, v}) read(channel, bytes(a, h.n()), false);
     }
 
-    /** Sends this slice attempt's state for {@code round} (one connection per upload) and waits for the driver's receipt. */
+    /**
+     * Sends this slice attempt's state for {@code round} (one connection per upload): the header, the driver's
+     * go-ahead, the three arrays, the driver's receipt.
+     */
     static void put(Endpoint exchange, long round, int slice, long token, INDArray params, INDArray m, INDArray v) throws IOException {
         try (StateClient c = new StateClient(exchange, slice)) {
             int n = (int) params.length();
             ByteBuffer b = ByteBuffer.allocate(25).order(ByteOrder.LITTLE_ENDIAN);
             try {
                 write(c.channel, b.put(StateServer.PUT).putLong(round).putInt(slice).putLong(token).putInt(n).flip());
-                for (INDArray a : new INDArray[] {params, m, v}) write(c.channel, bytes(a, n));
-                read(c.channel, b.clear().limit(4), false);
+                read(c.channel, b.clear().limit(4), false); // accepted or refused before any array is sent
+                if (b.getInt(0) == StateServer.OK) {
+                    for (INDArray a : new INDArray[] {params, m, v}) write(c.channel, bytes(a, n));
+                    read(c.channel, b.clear().limit(4), false); // the receipt: the whole state arrived
+                }
             } catch (IOException e) {
                 throw c.closed(e);
             }
             if (b.getInt(0) != StateServer.OK)
-                throw new IOException("the driver refused slice " + slice + "'s state of round " + round + " (a stale task attempt)");
+                throw new IOException("the driver refused slice " + slice + "'s state of round " + round + " with " + n
+                        + " values per array (a stale task attempt, or a state of another model)");
         }
     }
 

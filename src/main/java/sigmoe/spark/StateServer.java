@@ -42,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every connection first sends the run's secret (random, created here, shipped to the tasks inside the task
  * closure, which Spark protects when spark.authenticate and network encryption are on); a connection with another or
  * no secret is closed before it can read or write any state, and its peer is logged once.
+ *
+ * <p>Wire (little-endian): the secret (32 bytes), then requests. GET: 'G', round (8) → status (4), and when OK step
+ * (8), Adam step (8), n (4) and the n floats of the parameters, Adam m and Adam v. PUT: 'P', round (8), slice (4),
+ * task attempt (8), n (4) → status (4); when OK the three arrays of n floats → status (4), the receipt.
  */
 final class StateServer implements Closeable {
     static final byte GET = 'G', PUT = 'P';
@@ -263,11 +267,12 @@ final class StateServer implements Closeable {
                 u.round = r;
             }
         }
-        if (u == null) { // a stale attempt, or a state of another shape: refused, and the connection with it
+        if (u == null) { // a stale attempt, or a state of another shape: told so before it sends any of its arrays
             StateClient.write(c, head.clear().putInt(REJECTED).flip());
-            throw new IOException("upload refused: round " + r + ", slice " + slice + ", " + n + " values");
+            return;
         }
         try {
+            StateClient.write(c, head.clear().putInt(OK).flip()); // the go-ahead for the arrays
             for (ByteBuffer a : u.arrays) StateClient.read(c, a.clear(), false);
         } catch (IOException e) {
             synchronized (lock) { u.busy = false; u.round = -1; }
