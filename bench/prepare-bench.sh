@@ -27,7 +27,7 @@ fi
 sigmoe_build
 # the benchmark class lives with the tests (it is not shipped): compile them too
 ( mvn -q -o -DskipTests test-compile || mvn -q -DskipTests test-compile ) >&2
-export SPARK_LOCAL_IP=127.0.0.1 OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(nproc)}
+export SPARK_LOCAL_IP=127.0.0.1 OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(nproc)} OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-4}
 mkdir -p target/bench
 # shellcheck disable=SC2046
 java ${SIGMOE_JAVA_OPTS:-} $(cat target/jvm-flags.txt) \

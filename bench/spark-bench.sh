@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -o -DskipTests test-compile || mvn -q -DskipTests test-compile
-export SPARK_HOME=$PWD/target/sparkhome SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1 OMP_NUM_THREADS=1
+export SPARK_HOME=$PWD/target/sparkhome SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP=127.0.0.1 OMP_NUM_THREADS=1 OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"
 flags=$(cat target/jvm-flags.txt)
 # a snapshot of the classes, so a rebuild while the benchmark runs cannot pull them away
 snap=$(mktemp -d); trap 'rm -rf "$snap"' EXIT; cp -r target/classes target/test-classes "$snap"/

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -o -DskipTests test-compile || mvn -q -DskipTests test-compile
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc)}" OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}" # idle OpenBLAS threads sleep (docs/performance.md)
 STEPS=${1:-8} WARMUP=${2:-2} MEM_STEPS=${3:-1000} MEM_SECONDS=${4:-180} BATCH=${5:-0} SEGMENT=${6:-0}
 # a snapshot of the classes, so a rebuild while the benchmark runs cannot pull them away
 snap=$(mktemp -d); trap 'rm -rf "$snap"' EXIT; cp -r target/classes target/test-classes "$snap"/

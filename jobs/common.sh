@@ -9,7 +9,8 @@
 #
 # sigmoe_run SUB ARGS picks how to run from the --master in ARGS:
 #   local masters (default local[*]):  java FLAGS -cp target/classes:CLASSPATH sigmoe.cli.Main SUB ARGS
-#                                      with SPARK_LOCAL_IP=127.0.0.1 and OMP_NUM_THREADS (default: all cores)
+#                                      with SPARK_LOCAL_IP=127.0.0.1, OMP_NUM_THREADS (default: all cores) and
+#                                      OPENBLAS_THREAD_TIMEOUT=4 (OpenBLAS threads sleep when idle; docs/performance.md)
 #   other masters with SPARK_HOME set: $SPARK_HOME/bin/spark-submit --class sigmoe.cli.Main target/*-app.jar ...
 #
 # Environment: SIGMOE_JAVA_OPTS (extra JVM options for local runs, e.g. -Xmx8g),
@@ -67,6 +68,8 @@ _sigmoe_master() {
 # sigmoe_run SUBCOMMAND ARGS...
 sigmoe_run() {
   local master; master=$(_sigmoe_master "$@")
+  # idle OpenBLAS threads sleep at once instead of spinning ~0.1 s after each GEMM (docs/performance.md, Session 3)
+  export OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-4}
   local flags
   if [[ $master == local* ]]; then
     sigmoe_build compile || return 1
@@ -96,6 +99,7 @@ sigmoe_run() {
   # shellcheck disable=SC2086
   "$SPARK_HOME/bin/spark-submit" --master "$master" --class sigmoe.cli.Main "${confs[@]}" \
     --driver-java-options "$flags" --conf "spark.executor.extraJavaOptions=$flags" \
-    --conf "spark.executorEnv.OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}" ${SIGMOE_SUBMIT_OPTS:-} \
+    --conf "spark.executorEnv.OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}" \
+    --conf "spark.executorEnv.OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-4}" ${SIGMOE_SUBMIT_OPTS:-} \
     "$jar" "$@"
 }

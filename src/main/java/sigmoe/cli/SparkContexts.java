@@ -31,10 +31,20 @@ public final class SparkContexts {
         return master.startsWith("local");
     }
 
+    /**
+     * OpenBLAS's idle worker threads spin for 2^28 cycles (~0.1 s) after every multi-threaded GEMM before they sleep;
+     * on a CPU executor that spin takes a core from the Java loops and expert workers that run between GEMMs
+     * (measured: 60-90 ms of CPU per 100 ms after a GEMM; value 4 = sleep at once). OpenBLAS reads the variable when
+     * it loads, so it can only be set for JVMs not started yet: the executors. jobs/common.sh sets it for the driver.
+     */
+    static final String BLAS_SPIN_ENV = "OPENBLAS_THREAD_TIMEOUT", BLAS_SPIN_DEFAULT = "4";
+
     /** The configuration of a sigmoe application (spark.* system properties, as spark-submit sets them, included). */
     public static SparkConf conf(String master, String appName) {
         SparkConf c = new SparkConf().setMaster(master).setAppName(appName)
-                .setIfMissing("spark.ui.showConsoleProgress", "false");
+                .setIfMissing("spark.ui.showConsoleProgress", "false")
+                .setIfMissing("spark.executorEnv." + BLAS_SPIN_ENV,
+                        System.getenv().getOrDefault(BLAS_SPIN_ENV, BLAS_SPIN_DEFAULT));
         if (isLocal(master)) {
             c.set("spark.driver.host", "127.0.0.1")
                     .set("spark.driver.bindAddress", "127.0.0.1")

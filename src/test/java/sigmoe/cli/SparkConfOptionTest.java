@@ -20,6 +20,19 @@ class SparkConfOptionTest {
     }
 
     @Test
+    void executorsGetTheBlasSpinSettingUnlessTheUserSetsIt() {
+        String key = "spark.executorEnv." + SparkContexts.BLAS_SPIN_ENV;
+        String expected = System.getenv().getOrDefault(SparkContexts.BLAS_SPIN_ENV, SparkContexts.BLAS_SPIN_DEFAULT);
+        assertEquals(expected, SparkContexts.conf("local-cluster[2,1,1024]", "t").get(key));
+        System.setProperty(key, "20");
+        try {
+            assertEquals("20", SparkContexts.conf("spark://h:7077", "t").get(key));
+        } finally {
+            System.clearProperty(key);
+        }
+    }
+
+    @Test
     void aMalformedConfIsAUsageError() {
         for (String bad : new String[] {"executor.memory=8g", "spark.x", "=3"}) {
             StringWriter out = new StringWriter(), err = new StringWriter();

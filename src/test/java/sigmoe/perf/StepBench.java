@@ -59,6 +59,7 @@ public final class StepBench {
         Map<String, String> r = new LinkedHashMap<>();
         r.put("coretype", System.getenv().getOrDefault("OPENBLAS_CORETYPE", "unset"));
         r.put("omp", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+        r.put("blasSpin", System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT", "unset"));
         r.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
 
         INDArray a = GradCheck.randn(Nd4j.create(DataType.FLOAT, SG_M, SG_K), 1, 1.0);

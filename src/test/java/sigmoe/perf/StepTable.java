@@ -24,10 +24,10 @@ public final class StepTable {
         Properties p0 = cols.get(0);
         StringBuilder md = new StringBuilder("# Training step: small dense vs small σ-MoE, and the sgemm rate of the same JVM\n\n");
         md.append(String.format(Locale.ROOT, "Synthetic uniform token stream, vocabulary %d; B = %s streams × T = %s tokens, XL memory %s rows "
-                + "(conf/small-*.conf); FLOAT; median over interleaved steps after warm-up; %s CPUs, OMP_NUM_THREADS=%s. "
+                + "(conf/small-*.conf); FLOAT; median over interleaved steps after warm-up; %s CPUs, OMP_NUM_THREADS=%s, OPENBLAS_THREAD_TIMEOUT=%s. "
                 + "Model FLOPs count matrix products only (2·m·n·k per GEMM, 3× the forward for forward + backward: "
                 + "attention projections, scores, values, FFN, output layer).%n%n",
-                StepBench.VOCAB, p0.get("batch"), p0.get("segment"), p0.get("mem"), p0.get("cpus"), p0.get("omp")));
+                StepBench.VOCAB, p0.get("batch"), p0.get("segment"), p0.get("mem"), p0.get("cpus"), p0.get("omp"), p0.getProperty("blasSpin", "unset")));
         StringBuilder head = new StringBuilder("| measurement |"), sep = new StringBuilder("|---|");
         for (Properties p : cols) { head.append(" OPENBLAS_CORETYPE=").append(p.get("coretype")).append(" |"); sep.append("---|"); }
         md.append(head).append('\n').append(sep).append('\n');
