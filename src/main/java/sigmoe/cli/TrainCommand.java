@@ -52,6 +52,10 @@ public final class TrainCommand implements Callable<Integer> {
             throw new Main.UserError(readable(e.getMessage()), true, e);
         }
         PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true, StandardCharsets.UTF_8);
+        if (System.getenv(SparkContexts.BLAS_SPIN_ENV) == null)
+            spec.commandLine().getErr().println("note: " + SparkContexts.BLAS_SPIN_ENV + " is not set in this JVM's "
+                    + "environment: idle OpenBLAS threads will spin after each GEMM and slow CPU training; export "
+                    + SparkContexts.BLAS_SPIN_ENV + "=" + SparkContexts.BLAS_SPIN_DEFAULT + " (jobs/*.sh do)");
         try {
             Trainer.Summary s;
             if (singleProcess) {
