@@ -3,6 +3,7 @@ package sigmoe.spark;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import org.apache.spark.TaskContext;
+import sigmoe.nn.RowParallel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -107,7 +108,8 @@ final class SliceTask {
     }
 
     /**
-     * ND4J/BLAS threads = the task's cores, so concurrent tasks in one executor JVM do not oversubscribe it; on a GPU
+     * ND4J/BLAS threads and the Java loops' blocks and expert workers ({@link RowParallel}) = the task's cores, so
+     * concurrent tasks in one executor JVM, and executors sharing a machine, do not oversubscribe it; on a GPU
      * executor (spark.task.resource.gpu.amount = 1) the task's GPU address from TaskContext.resources() selects the
      * ND4J device for this thread.
      */
@@ -118,6 +120,7 @@ final class SliceTask {
         if (gpu.isDefined() && gpu.get().addresses().length > 0)
             Nd4j.getAffinityManager().unsafeSetDevice(Integer.parseInt(gpu.get().addresses()[0].trim()));
         int cpus = Math.max(1, tc.cpus());
+        if (RowParallel.threads() != cpus) RowParallel.setThreads(cpus); // the JVM sees all the machine's cores
         if (Nd4j.getEnvironment().maxThreads() != cpus) {
             Nd4j.getEnvironment().setMaxThreads(cpus);
             Nd4j.getEnvironment().setMaxMasterThreads(cpus);

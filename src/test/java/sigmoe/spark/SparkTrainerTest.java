@@ -75,6 +75,20 @@ class SparkTrainerTest {
     }
 
     @Test
+    void aSliceTaskRunsItsJavaLoopsOnItsOwnCoresOnly() throws Exception {
+        // the JVM sees the whole machine; a task of spark.task.cpus = 1 (local[2]'s default) must not fan its loops
+        // and expert workers out over more threads than its core
+        int saved = sigmoe.nn.RowParallel.threads();
+        sigmoe.nn.RowParallel.setThreads(5);
+        try {
+            spark(config(tmp.resolve("cores").toString(), 4, 2, 2));
+            assertEquals(1, sigmoe.nn.RowParallel.threads());
+        } finally {
+            sigmoe.nn.RowParallel.setThreads(saved);
+        }
+    }
+
+    @Test
     void twoSlicesTrainAndTheDriverSeesEveryLayersExpertCounts() throws Exception {
         String dir = tmp.resolve("two").toString();
         spark(config(dir, 40, 2, 4, "train.entropy_reg_mode=global"));

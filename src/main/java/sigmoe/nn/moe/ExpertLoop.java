@@ -23,8 +23,11 @@ import sigmoe.nn.Mem;
 final class ExpertLoop {
     private ExpertLoop() {}
 
-    /** Most workers per expert loop: {@link RowParallel#threads()}; tests vary it to check that the bits do not depend on it. */
-    static volatile int maxWorkers = RowParallel.threads();
+    /**
+     * Most workers per expert loop; 0 (the default) follows {@link RowParallel#threads()}, which a Spark task sets to
+     * its cores. Tests vary it to check that the bits do not depend on it.
+     */
+    static volatile int maxWorkers = 0;
 
     /** One σ-MoE layer's per-expert operands for one forward/backward. */
     record Experts(int dModel, int expertSize, Routing routing, INDArray[] w1, INDArray[] w2, INDArray[] gw1, INDArray[] gw2,
@@ -107,7 +110,8 @@ final class ExpertLoop {
     private static int workers(Routing rt) {
         int busy = 0;
         for (int e = 0; e < rt.nExperts; e++) if (rt.count(e) > 0) busy++;
-        return Math.max(1, Math.min(maxWorkers, busy));
+        int cap = maxWorkers > 0 ? maxWorkers : RowParallel.threads();
+        return Math.max(1, Math.min(cap, busy));
     }
 
     /** Runs the workers with OpenBLAS on one thread, restoring its thread count afterwards. */
