@@ -20,7 +20,9 @@ final class AllReduceClient implements Closeable {
     private final int slice;
     private final String prefix;
 
-    AllReduceClient(String address, int slice) {
+    /** Connects to the all-reduce at {@code driver} and presents the run's secret it carries. */
+    AllReduceClient(StateClient.Endpoint driver, int slice) {
+        String address = driver.address();
         int colon = address.lastIndexOf(':');
         try {
             socket = new Socket();
@@ -29,6 +31,7 @@ final class AllReduceClient implements Closeable {
             socket.setSoTimeout(1000); // wake up every second to notice a killed task
             in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
             out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
+            out.write(driver.secret()); // goes out with the first values
         } catch (IOException e) {
             throw new UncheckedIOException("slice " + slice + " cannot reach the driver's all-reduce at " + address, e);
         }
@@ -50,7 +53,9 @@ final class AllReduceClient implements Closeable {
             for (int i = 0; i < n; i++) sum[i] = in.readDouble();
             return sum;
         } catch (IOException e) {
-            throw new UncheckedIOException("all-reduce of step " + key + " failed for slice " + slice, e);
+            // a refused secret shows as an end of stream or as a reset (the driver closed with our values unread)
+            throw new UncheckedIOException("all-reduce of step " + key + " failed for slice " + slice + " (" + e.getMessage()
+                    + "); when the driver ended the connection, the run ended or this task does not hold the run's secret", e);
         }
     }
 

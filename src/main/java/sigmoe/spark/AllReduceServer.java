@@ -21,9 +21,12 @@ import java.util.concurrent.Executors;
  * (measured: ~0.7 s per step), so every step would cost a second. Each slice task keeps one TCP connection for its
  * round and sends (key, slice, values); when all W slices of a key have arrived, every one gets the sum, added in
  * slice order so the result does not depend on arrival order. Keys carry the stage attempt, so a retried stage
- * never mixes with the failed one.
+ * never mixes with the failed one. Like the round-state exchange it listens on train.exchange_host and admits a
+ * connection only after it sent the run's secret ({@link DriverServers}): a value from anyone else would go into
+ * every slice's gradient.
  */
 final class AllReduceServer implements Closeable {
+    static final String NAME = "all-reduce (global entropy regulariser)";
     private final ServerSocket server;
     private final int workers;
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
@@ -32,15 +35,33 @@ final class AllReduceServer implements Closeable {
         return t;
     });
     private final Map<String, Pending> pending = new HashMap<>();
+    private final byte[] secret;
+    private final DriverServers.Gate gate;
 
-    AllReduceServer(String host, int workers) throws IOException {
+    /** Listens on {@code host} (any free port) for the {@code workers} slices of the run whose secret is given. */
+    AllReduceServer(String host, int workers, byte[] secret) throws IOException {
         this.workers = workers;
+        this.gate = new DriverServers.Gate(secret, NAME);
+        this.secret = secret.clone();
+        InetAddress addr = DriverServers.listenAddress(host, NAME);
         this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+        try {
+            server.bind(new InetSocketAddress(addr, 0));
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("the driver's " + NAME + " cannot listen on " + host + " (train.exchange_host): "
+                    + e.getMessage(), e);
+        }
         pool.execute(this::accept);
     }
 
-    String address() { return server.getInetAddress().getHostAddress() + ":" + server.getLocalPort(); }
+    /** What a slice task needs to reach this all-reduce: its address and the run's secret. */
+    StateClient.Endpoint endpoint() {
+        return new StateClient.Endpoint(server.getInetAddress().getHostAddress() + ":" + server.getLocalPort(), secret.clone());
+    }
+
+    /** Connections closed for a wrong or missing secret so far. */
+    int refusedConnections() { return gate.refused(); }
 
     private void accept() {
         while (!server.isClosed()) {
@@ -55,6 +76,14 @@ final class AllReduceServer implements Closeable {
     }
 
     private void serve(Socket s) {
+        if (!gate.admit(s)) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closing a refused connection: nothing more to do
+            }
+            return;
+        }
         try (s; DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
              DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()))) {
             while (true) {

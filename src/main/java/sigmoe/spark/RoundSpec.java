@@ -10,11 +10,12 @@ import java.io.Serializable;
  * @param steps         local steps H of this round (fewer in the last round)
  * @param checkpointDir when non-null, each slice writes its trainer state there after its steps
  * @param resumeDir     when non-null, slices being built at {@code resumeStep} restore their state from there
- * @param allReduceAddress host:port of the driver's all-reduce (global entropy regulariser), else null
+ * @param allReduce     the driver's {@link AllReduceServer} (global entropy regulariser: address and the run's secret),
+ *                      else null
  * @param exchange      the driver's {@link StateServer} (address and the run's secret), which serves this round's state
  *                      and takes the slices' states back
  */
 public record RoundSpec(String runId, String configJson, int workers, long round, int steps, String checkpointDir,
-                        String resumeDir, long resumeStep, boolean globalEntropy, String allReduceAddress, boolean collectStats,
+                        String resumeDir, long resumeStep, boolean globalEntropy, StateClient.Endpoint allReduce, boolean collectStats,
                         StateClient.Endpoint exchange)
         implements Serializable {}

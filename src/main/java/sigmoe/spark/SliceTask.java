@@ -62,7 +62,7 @@ final class SliceTask {
         LrSchedule schedule = LrSchedule.of(t);
         ExpertReport.collect(rep.model, spec.collectStats());
         ExpertReport.clear(rep.model);
-        AllReduceClient allReduce = spec.globalEntropy() ? new AllReduceClient(spec.allReduceAddress(), slice) : null;
+        AllReduceClient allReduce = spec.globalEntropy() ? new AllReduceClient(spec.allReduce(), slice) : null;
         Replica.BeforeBackward sync = allReduce != null ? new GlobalEntropySync(allReduce) : null;
         double ce = 0, reg = 0;
         long tokens = 0, skipped = 0, maxSkipRun = 0;

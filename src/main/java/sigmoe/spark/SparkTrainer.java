@@ -37,7 +37,9 @@ import sigmoe.train.Trainer;
  * every round each slice task loads the averaged parameters and Adam moments from the driver's {@link StateServer},
  * runs H local steps on its executor-resident replica (which keeps its XL memory) and sends its state back there;
  * treeAggregate returns the losses, raw expert counts and which task attempt of each slice succeeded. The driver
- * averages those attempts' states, logs a metrics.jsonl line and checkpoints.
+ * averages those attempts' states straight into the next round's published state, starts the next round
+ * ({@link RoundJob}), and only then logs the metrics.jsonl line, validates and checkpoints, while the executors
+ * compute: a round's critical path on the driver is its averaging alone.
  * With W = 1 it gives exactly the single-process {@link Trainer}'s parameters.
  */
 public final class SparkTrainer {
@@ -108,16 +110,11 @@ public final class SparkTrainer {
         TrainConfig t = resolved.train();
         ModelConfig mc = resolved.model();
         RunDirectory dir = plan.dir;
-        TokenStream valid = plan.valid;
         TransformerXL model = plan.model;
-        RoundState state = plan.state;
-        String resumeDir = plan.resumeDir;
-        long resumeStep = plan.resumeStep;
         int workers = t.workers(), h = t.averagingFrequency();
         dir.writeAtomically("config.conf", resolved.toHocon().getBytes(StandardCharsets.UTF_8));
-        MetricsLog metrics = new MetricsLog(dir, resumeStep);
+        MetricsLog metrics = new MetricsLog(dir, plan.resumeStep);
         String runId = UUID.randomUUID().toString();
-        String configJson = resolved.toJson();
         boolean global = mc.isMoe() && mc.entropyReg() > 0 && t.entropyRegMode() == TrainConfig.EntropyRegMode.GLOBAL && workers > 1;
         String host = exchangeHost(t, sc);
         List<Integer> slices = new ArrayList<>();
@@ -127,136 +124,183 @@ public final class SparkTrainer {
         JavaRDD<Integer> rdd = sc.parallelize(slices, workers).cache();
         AllReduceServer allReduce = null;
         StateServer exchange = null;
-        Progress progress = new Progress(state.step(), t.steps());
+        RoundJob jobs = null;
+        Progress progress = new Progress(plan.state.step(), t.steps());
         double lastTrain = Double.NaN, lastValid = Double.NaN;
-        long rebuildsTotal = 0;
+        long rebuildsTotal = 0, step = plan.state.step();
         try {
             // Both servers' threads are daemons, and the finally below closes them however the run ends.
-            allReduce = global ? new AllReduceServer(host, workers) : null;
             exchange = new StateServer(host, t.exchangePort(), workers);
+            allReduce = global ? new AllReduceServer(host, workers, exchange.endpoint().secret()) : null;
+            jobs = new RoundJob(sc, rdd, "sigmoe-train-" + runId, global, t.treeDepth(), out);
             rdd.count();
-            long totalRounds = (t.steps() + h - 1) / h;
             out.printf("training %s on Spark (%s): %,d parameters, %d slices x %d streams x %d tokens, H = %d, %,d steps, "
                     + "entropy regulariser %s, run dir %s, round-state exchange %s%n", mc.ffn().id, sc.master(),
                     model.params.size(), workers, t.batchSize() / workers, t.segmentLength(), h, t.steps(),
                     global ? "global" : "local", dir.uri(), exchange.endpoint());
+            Rounds rounds = new Rounds(t, dir, runId, resolved.toJson(), plan.resumeDir, plan.resumeStep, global,
+                    allReduce != null ? allReduce.endpoint() : null, exchange.endpoint());
             long loop0 = System.nanoTime(), driverCpu = CpuClock.process();
-            while (state.step() < t.steps()) {
-                long round = state.step() / h;
-                int steps = (int) Math.min(h, t.steps() - state.step());
-                long end = state.step() + steps;
-                boolean ckpt = end == t.steps() || (t.checkpointInterval() > 0 && end / t.checkpointInterval() > state.step() / t.checkpointInterval());
-                String ckptTmp = ckpt ? dir.beginCheckpoint(end) : null;
-                sc.setJobGroup("sigmoe-train-" + runId, String.format("round %d/%d, steps %d-%d", round + 1, totalRounds,
-                        state.step() + 1, end), false);
+            Round cur = null;
+            if (step < t.steps()) {
                 long r0 = System.nanoTime();
-                exchange.publish(round, state);
-                double broadcastS = (System.nanoTime() - r0) / 1e9; // "broadcast_s": the state's publication
-                RoundSpec spec = new RoundSpec(runId, configJson, workers, round, steps, ckptTmp, resumeDir, resumeStep, global,
-                    allReduce != null ? allReduce.address() : null, true, exchange.endpoint());
-                SliceResult sums = null;
-                long a0 = System.nanoTime();
-                for (int attempt = 1; sums == null; attempt++) {
-                    try {
-                        sums = aggregate(rdd, spec, global, t.treeDepth());
-                    } catch (Exception e) { // SparkException: checked, though no Scala signature declares it
-                        // Spark retries a lost task, but never a barrier ResultStage ("Could not recover from a failed
-                        // barrier ResultStage"): a barrier round that lost a task is re-run here, from the same published
-                        // state; every slice rebuilds (a failed attempt never leaves its replica behind) and is counted.
-                        if (!global || attempt >= BARRIER_ROUND_ATTEMPTS || !String.valueOf(e.getMessage()).contains("barrier"))
-                            throw e instanceof RuntimeException re ? re : new IllegalStateException(e.getMessage(), e);
-                        String why = String.valueOf(e.getMessage()).strip().lines().reduce((a, b) -> b).orElse("");
-                        out.printf("round %d: the barrier stage failed (%s); re-running the round from its published state, "
-                                + "attempt %d of %d%n", round, why, attempt + 1, BARRIER_ROUND_ATTEMPTS);
-                    }
+                exchange.publish(step / h, plan.state);
+                cur = rounds.start(jobs, step, plan.state.adamStep(), r0, System.nanoTime());
+            }
+            while (cur != null) {
+                SliceResult sums;
+                try {
+                    sums = jobs.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while round " + cur.round + " ran");
                 }
-                double aggregateS = (System.nanoTime() - a0) / 1e9;
-                double roundS = (System.nanoTime() - r0) / 1e9;
+                double aggregateS = (jobs.done() - jobs.submitted()) / 1e9;
+                double roundS = (jobs.done() - cur.published) / 1e9;
                 if (sums.slices != workers)
-                    throw new IllegalStateException("round " + round + " returned " + sums.slices + " slices, expected " + workers);
+                    throw new IllegalStateException("round " + cur.round + " returned " + sums.slices + " slices, expected " + workers);
                 rebuildsTotal += sums.rebuilds;
                 if (sums.maxSkipRun > Trainer.MAX_SKIPPED_STEPS) {
-                    if (ckptTmp != null) deleteQuietly(ckptTmp);
-                    throw Trainer.stopped(end, sums.maxSkipRun, sums.fault, dir);
+                    if (cur.ckptTmp != null) deleteQuietly(cur.ckptTmp);
+                    throw Trainer.stopped(cur.end, sums.maxSkipRun, sums.fault, dir);
                 }
                 long m0 = System.nanoTime();
-                state = exchange.average(round, sums.attempts, end, state.adamStep() + steps - sums.skipped / workers);
+                // Straight into the buffers the next round is served from, with the finite check in the same pass.
+                RoundBuffers next = exchange.average(cur.round, sums.attempts, cur.end, cur.adamStep + cur.steps - sums.skipped / workers);
                 // Skipped steps leave a slice's parameters as they were, so the mean stays finite; anything else non-finite
                 // (an overflowing update) must not reach the next round or a checkpoint.
-                String bad = firstNonFinite(model, state);
-                if (bad != null) {
-                    if (ckptTmp != null) deleteQuietly(ckptTmp);
-                    throw new Trainer.NumericalFault("training stopped after step " + end + ": the averaged " + bad + " is not "
-                            + "finite; the last complete checkpoint in " + dir.uri() + " is intact: lower train.lr and continue "
-                            + "with --resume");
+                if (!next.finite()) {
+                    if (cur.ckptTmp != null) deleteQuietly(cur.ckptTmp);
+                    String bad = firstNonFinite(model, next.toRoundState());
+                    throw new Trainer.NumericalFault("training stopped after step " + cur.end + ": the averaged "
+                            + (bad != null ? bad : "state") + " is not finite; the last complete checkpoint in " + dir.uri()
+                            + " is intact: lower train.lr and continue with --resume");
                 }
-                SliceTask.put(model.params.values(), state.params());
                 double averageS = (System.nanoTime() - m0) / 1e9;
-
-                lastTrain = sums.tokens > 0 ? sums.ceSum / sums.tokens : Double.NaN;
-                Map<String, Object> rec = new LinkedHashMap<>();
-                rec.put("round", round);
-                rec.put("step", end);
-                rec.put("loss", Double.isFinite(lastTrain) ? lastTrain : null);
-                rec.put("reg", sums.regSum / Math.max(1, sums.steps));
-                rec.put("tokens", sums.tokens);
-                rec.put("tokens_per_s", sums.tokens / roundS);
-                rec.put("round_s", roundS);
-                rec.put("broadcast_s", broadcastS);
-                rec.put("compute_s", sums.maxComputeSeconds);
-                rec.put("comm_s", Math.max(0, roundS - sums.maxComputeSeconds));
-                // the round's parts outside the compute (slowest slice for the executor phases): see SliceResult.Times
-                rec.put("fetch_s", sums.maxFetchSeconds);
-                rec.put("load_s", sums.maxLoadSeconds);
-                rec.put("pack_s", sums.maxPackSeconds);
-                rec.put("aggregate_s", aggregateS);
-                rec.put("average_s", averageS);
-                rec.put("compute_cpu_s", sums.maxComputeCpuSeconds);
-                rec.put("executor_cpu_s", sums.maxExecutorCpuSeconds);
-                rec.put("rebuilds", sums.rebuilds);
-                rec.put("skipped_steps", sums.skipped);
-                if (sums.fault != null) rec.put("fault", sums.fault);
-                rec.put("experts", ExpertReport.summarise(model, sums.expertCounts == null ? new double[0] : sums.expertCounts));
-                String extra = sums.rebuilds > 0 ? sums.rebuilds + " replicas rebuilt" : "";
-                if (sums.skipped > 0) {
-                    extra = (extra.isEmpty() ? "" : extra + " | ") + sums.skipped + " steps skipped";
-                    out.println("round " + round + ": " + sums.skipped + " slice steps skipped, parameters of those steps "
-                            + "unchanged; first: " + sums.fault);
-                }
-                boolean last = end == t.steps();
-                if (t.evalInterval() > 0 && (last || end / t.evalInterval() > (end - steps) / t.evalInterval())) {
-                    model.resetMemory();
-                    lastValid = validate(model, valid, t);
-                    rec.put("valid_loss", lastValid);
-                    extra = (extra.isEmpty() ? "" : extra + " | ") + String.format("valid %.4f", lastValid);
-                }
-                // wall seconds since this invocation's first round; consecutive differences are whole round cycles
-                // (publication to the previous line's checkpoint and validation), the denominator of the comm share
-                rec.put("elapsed_s", (System.nanoTime() - loop0) / 1e9);
-                long cpuNow = CpuClock.process(); // the driver's CPU over the cycle: all of it outside the slices' compute
-                rec.put("driver_cpu_s", (cpuNow - driverCpu) / 1e9);
+                step = cur.end;
+                // The round cycle ends here, where the next round is published: wall seconds since this invocation's
+                // first round (consecutive differences are whole cycles, the denominator of the comm share) and the
+                // driver's CPU over the cycle, all of it outside the slices' compute.
+                double elapsedS = (System.nanoTime() - loop0) / 1e9;
+                long cpuNow = CpuClock.process();
+                double driverCpuS = (cpuNow - driverCpu) / 1e9;
                 driverCpu = cpuNow;
-                metrics.append(rec);
-                out.println(progress.line(end, lastTrain, sums.tokens / roundS, 0, extra).replace(" | lr 0.00e+00", ""));
-                if (ckpt) {
-                    removeTemporaries(ckptTmp);
-                    writeShared(model, resolved, mc, state, ckptTmp, workers);
-                    dir.commitCheckpoint(end);
-                    dir.pruneCheckpoints(3);
+                // The next round runs on the executors while the driver logs, validates and checkpoints this one: none
+                // of that changes what the next round needs (its state is published, the driver's model is its own).
+                Round following = null;
+                if (step < t.steps()) {
+                    long r0 = System.nanoTime();
+                    exchange.publish(cur.round + 1, next); // no copy: the mean is already in the served buffers
+                    following = rounds.start(jobs, step, next.adamStep(), r0, System.nanoTime());
                 }
-                resumeDir = null;
+                try {
+                    lastTrain = sums.tokens > 0 ? sums.ceSum / sums.tokens : Double.NaN;
+                    boolean last = step == t.steps();
+                    boolean eval = t.evalInterval() > 0 && (last || step / t.evalInterval() > (step - cur.steps) / t.evalInterval());
+                    if (eval || cur.ckptTmp != null) next.paramsInto(model.params.values()); // only when it reads them
+                    Map<String, Object> rec = record(cur, sums, lastTrain, roundS, aggregateS, averageS, model);
+                    String extra = sums.rebuilds > 0 ? sums.rebuilds + " replicas rebuilt" : "";
+                    if (sums.skipped > 0) {
+                        extra = (extra.isEmpty() ? "" : extra + " | ") + sums.skipped + " steps skipped";
+                        out.println("round " + cur.round + ": " + sums.skipped + " slice steps skipped, parameters of those "
+                                + "steps unchanged; first: " + sums.fault);
+                    }
+                    if (eval) {
+                        model.resetMemory();
+                        lastValid = validate(model, plan.valid, t);
+                        rec.put("valid_loss", lastValid);
+                        extra = (extra.isEmpty() ? "" : extra + " | ") + String.format("valid %.4f", lastValid);
+                    }
+                    rec.put("elapsed_s", elapsedS);
+                    rec.put("driver_cpu_s", driverCpuS);
+                    metrics.append(rec);
+                    out.println(progress.line(step, lastTrain, sums.tokens / roundS, 0, extra).replace(" | lr 0.00e+00", ""));
+                    if (cur.ckptTmp != null) {
+                        removeTemporaries(cur.ckptTmp);
+                        writeShared(model, resolved, mc, next.toRoundState(), cur.ckptTmp, workers);
+                        dir.commitCheckpoint(step);
+                        dir.pruneCheckpoints(3);
+                    }
+                } catch (IOException | RuntimeException | Error e) {
+                    // the next round is not awaited: it is cancelled, and its half-written checkpoint removed
+                    if (following != null) {
+                        jobs.close();
+                        if (following.ckptTmp != null) deleteQuietly(following.ckptTmp);
+                    }
+                    throw e;
+                }
+                cur = following;
             }
         } finally {
-            rdd.unpersist(false);
             try {
-                if (allReduce != null) allReduce.close();
+                if (jobs != null) jobs.close(); // a round still running after a failure is cancelled
             } finally {
-                if (exchange != null) exchange.close();
+                rdd.unpersist(false);
+                try {
+                    if (allReduce != null) allReduce.close();
+                } finally {
+                    if (exchange != null) exchange.close();
+                }
             }
         }
-        if (Double.isNaN(lastValid)) lastValid = validate(model, valid, t);
+        if (Double.isNaN(lastValid)) lastValid = validate(model, plan.valid, t);
         out.printf("replicas rebuilt during the run: %d%n", rebuildsTotal);
-        return new Trainer.Summary(dir.uri(), state.step(), lastTrain, lastValid, dir.checkpointDir(state.step()) + "/model.safetensors");
+        return new Trainer.Summary(dir.uri(), step, lastTrain, lastValid, dir.checkpointDir(step) + "/model.safetensors");
+    }
+
+    /**
+     * A round as submitted: its index, steps, counters and checkpoint directory; when its state's publication began
+     * (System.nanoTime) and how long it took ("broadcast_s").
+     */
+    private record Round(long round, int steps, long end, long adamStep, String ckptTmp, long published, double broadcastS) {}
+
+    /** What every round's spec shares, and how the next round is started. */
+    private record Rounds(TrainConfig t, RunDirectory dir, String runId, String configJson, String resumeDir, long resumeStep,
+                          boolean global, StateClient.Endpoint allReduce, StateClient.Endpoint exchange) {
+        /** Starts the round from {@code step}, whose state was published from {@code published} to {@code ready}. */
+        Round start(RoundJob jobs, long step, long adamStep, long published, long ready) throws IOException {
+            int h = t.averagingFrequency();
+            long round = step / h, totalRounds = (t.steps() + h - 1) / h;
+            int steps = (int) Math.min(h, t.steps() - step);
+            long end = step + steps;
+            boolean ckpt = end == t.steps() || (t.checkpointInterval() > 0 && end / t.checkpointInterval() > step / t.checkpointInterval());
+            String ckptTmp = ckpt ? dir.beginCheckpoint(end) : null;
+            // slices being built at the resumed step restore their state from the checkpoint: the first round only
+            boolean resumed = resumeDir != null && step == resumeStep;
+            RoundSpec spec = new RoundSpec(runId, configJson, t.workers(), round, steps, ckptTmp, resumed ? resumeDir : null,
+                    resumeStep, global, allReduce, true, exchange);
+            jobs.submit(spec, String.format("round %d/%d, steps %d-%d", round + 1, totalRounds, step + 1, end));
+            return new Round(round, steps, end, adamStep, ckptTmp, published, (ready - published) / 1e9);
+        }
+    }
+
+    /** The round's metrics.jsonl line up to its validation and cycle times. */
+    private static Map<String, Object> record(Round r, SliceResult sums, double loss, double roundS, double aggregateS,
+                                              double averageS, TransformerXL model) {
+        Map<String, Object> rec = new LinkedHashMap<>();
+        rec.put("round", r.round);
+        rec.put("step", r.end);
+        rec.put("loss", Double.isFinite(loss) ? loss : null);
+        rec.put("reg", sums.regSum / Math.max(1, sums.steps));
+        rec.put("tokens", sums.tokens);
+        rec.put("tokens_per_s", sums.tokens / roundS);
+        rec.put("round_s", roundS);
+        rec.put("broadcast_s", r.broadcastS());
+        rec.put("compute_s", sums.maxComputeSeconds);
+        rec.put("comm_s", Math.max(0, roundS - sums.maxComputeSeconds));
+        // the round's parts outside the compute (slowest slice for the executor phases): see SliceResult.Times
+        rec.put("fetch_s", sums.maxFetchSeconds);
+        rec.put("load_s", sums.maxLoadSeconds);
+        rec.put("pack_s", sums.maxPackSeconds);
+        rec.put("aggregate_s", aggregateS);
+        rec.put("average_s", averageS);
+        rec.put("compute_cpu_s", sums.maxComputeCpuSeconds);
+        rec.put("executor_cpu_s", sums.maxExecutorCpuSeconds);
+        rec.put("rebuilds", sums.rebuilds);
+        rec.put("skipped_steps", sums.skipped);
+        if (sums.fault != null) rec.put("fault", sums.fault);
+        rec.put("experts", ExpertReport.summarise(model, sums.expertCounts == null ? new double[0] : sums.expertCounts));
+        return rec;
     }
 
     /**

@@ -2,28 +2,20 @@ package sigmoe.spark;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The round state's exchange on the driver: it serves each round's averaged parameters and Adam moments to the slice
@@ -36,12 +28,13 @@ import org.slf4j.LoggerFactory;
  * returned, so a failed or lost attempt that uploaded (or half-uploaded) never counts, and a retry on another
  * executor downloads the same round state again. The mean adds each index's W floats in double in slice order
  * (exact for W = 2; deterministic for any W, whatever the order in which tasks finish) and rounds to float; one
- * slice's mean is its own floats, bit for bit. The driver holds 2 + W copies of the state (12 bytes per parameter
- * each) in direct memory.
+ * slice's mean is its own floats, bit for bit. The mean is written straight into the buffers the next round is served
+ * from, so a round allocates nothing and copies the state once; the driver holds 2 + W copies of the state (12 bytes
+ * per parameter each) in direct memory.
  *
  * <p>Every connection first sends the run's secret (random, created here, shipped to the tasks inside the task
- * closure, which Spark protects when spark.authenticate and network encryption are on); a connection with another or
- * no secret is closed before it can read or write any state, and its peer is logged once.
+ * closure; {@link DriverServers}); a connection with another or no secret is closed before it can read or write any
+ * state, and its peer is logged once.
  *
  * <p>Wire (little-endian): the secret (32 bytes), then requests. GET: 'G', round (8) → status (4), and when OK step
  * (8), Adam step (8), n (4) and the n floats of the parameters, Adam m and Adam v. PUT: 'P', round (8), slice (4),
@@ -50,19 +43,15 @@ import org.slf4j.LoggerFactory;
 final class StateServer implements Closeable {
     static final byte GET = 'G', PUT = 'P';
     static final int OK = 0, REJECTED = 1;
-    static final int SECRET_BYTES = 32;
-    /** How long a new connection may take to send the secret: a silent peer must not hold a thread for ever. */
-    static final int SECRET_TIMEOUT_MS = 30_000;
     static final String KEYS = "train.exchange_host / train.exchange_port";
+    static final String NAME = "round-state exchange";
     /** Values averaged per block (256 KiB of floats): the working set stays in the cache. */
     private static final int BLOCK = 1 << 16;
-    private static final Logger LOG = LoggerFactory.getLogger(StateServer.class);
 
     private final ServerSocketChannel server;
     private final int workers;
-    private final byte[] secret = new byte[SECRET_BYTES];
-    private final Set<String> loggedPeers = new HashSet<>();
-    private final AtomicInteger refused = new AtomicInteger();
+    private final byte[] secret = new byte[DriverServers.SECRET_BYTES];
+    private final DriverServers.Gate gate;
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "sigmoe-state");
         t.setDaemon(true);
@@ -70,8 +59,11 @@ final class StateServer implements Closeable {
     });
     private final Object lock = new Object();
     private long round = -1;
-    /** The state served for {@link #round}, and the one before it (reused two rounds later). */
-    private Published current, previous;
+    /**
+     * The state served for {@link #round}, and the one before it: the next round's state is written into the latter
+     * (only a stale attempt of the round before last can still be reading it, and its upload is never averaged).
+     */
+    private RoundBuffers current, previous;
     private final List<Upload> uploads = new ArrayList<>();
 
     /**
@@ -80,24 +72,16 @@ final class StateServer implements Closeable {
      */
     StateServer(String host, int port, int workers) throws IOException {
         this.workers = workers;
-        InetAddress addr;
-        try {
-            addr = InetAddress.getByName(host);
-        } catch (UnknownHostException e) {
-            throw new IOException("the driver's round-state exchange cannot listen on unknown host '" + host + "'; set "
-                    + "train.exchange_host to an address of the driver that executors can reach", e);
-        }
-        if (addr.isAnyLocalAddress())
-            throw new IOException("train.exchange_host = '" + host + "' is a wildcard address, but executors connect to the "
-                    + "address the exchange listens on; name one of the driver's addresses that they can reach");
+        InetAddress addr = DriverServers.listenAddress(host, NAME);
         new SecureRandom().nextBytes(secret);
+        gate = new DriverServers.Gate(secret, NAME);
         this.server = ServerSocketChannel.open();
         try {
             server.socket().setReuseAddress(true); // a fixed port is free again at once after the previous run
             server.bind(new InetSocketAddress(addr, port));
         } catch (IOException e) {
             server.close();
-            throw new IOException("the driver's round-state exchange cannot listen on " + host + ":" + port + " (" + KEYS
+            throw new IOException("the driver's " + NAME + " cannot listen on " + host + ":" + port + " (" + KEYS
                     + "): " + e.getMessage() + (e instanceof BindException && port != 0 ? "; choose a free port, or 0 for any" : ""), e);
         }
         pool.execute(this::accept);
@@ -110,33 +94,44 @@ final class StateServer implements Closeable {
     }
 
     /** Connections closed for a wrong or missing secret so far. */
-    int refusedConnections() { return refused.get(); }
+    int refusedConnections() { return gate.refused(); }
 
-    /** Serves {@code s} as the state of {@code round} from now on; earlier rounds' requests are rejected. */
+    /** Serves a copy of {@code s} as the state of {@code round} from now on (the first round's, or a resumed one). */
     void publish(long round, RoundState s) {
-        int n = s.params().length;
-        Published p;
+        RoundBuffers p = spare(s.params().length);
+        p.fill(s); // outside the lock: see spare()
+        publish(round, p);
+    }
+
+    /**
+     * Serves {@code next}, which {@link #average} returned, as the state of {@code round} from now on, without a copy;
+     * earlier rounds' requests are rejected. It must be finite: a non-finite average is never served.
+     */
+    void publish(long round, RoundBuffers next) {
+        if (!next.finite()) throw new IllegalStateException("round " + round + ": a non-finite state is never served");
         synchronized (lock) {
-            p = previous != null && previous.n == n ? previous : new Published(n);
-        }
-        // Outside the lock: only a stale attempt of the round before last can still be reading this buffer, and its
-        // upload is never averaged.
-        p.step = s.step();
-        p.adamStep = s.adamStep();
-        float[][] src = {s.params(), s.m(), s.v()};
-        for (int k = 0; k < 3; k++) p.arrays[k].clear().asFloatBuffer().put(src[k]);
-        synchronized (lock) {
-            previous = current;
-            current = p;
+            if (next != current) {
+                previous = current;
+                current = next;
+            }
             this.round = round;
+        }
+    }
+
+    /** The buffers the next round's state goes into: those of the round before the current one, when of this size. */
+    private RoundBuffers spare(int n) {
+        synchronized (lock) {
+            return previous != null && previous.n == n ? previous : new RoundBuffers(n);
         }
     }
 
     /**
      * The next round's state: the mean of the uploads of {@code round} by the given attempt of every slice (slice →
-     * token, as the slices' results report them), with the given step counters.
+     * token, as the slices' results report them), with the given step counters, written straight into the buffers it
+     * will be served from ({@link #publish(long, RoundBuffers)}) and checked for non-finite values in the same pass.
+     * The result is overwritten by the next call (a checkpoint that needs it later copies it out first).
      */
-    RoundState average(long round, Map<Integer, Long> tokens, long step, long adamStep) {
+    RoundBuffers average(long round, Map<Integer, Long> tokens, long step, long adamStep) {
         Upload[] parts = new Upload[workers];
         synchronized (lock) {
             for (int w = 0; w < workers; w++) {
@@ -149,33 +144,39 @@ final class StateServer implements Closeable {
             }
         }
         int n = parts[0].n;
-        float[][] out = new float[3][n];
+        RoundBuffers out = spare(n);
+        out.step = step;
+        out.adamStep = adamStep;
         // In blocks through heap arrays: bulk copies out of the direct buffers and plain loops the JIT vectorises
         // (FloatBuffer.get(i) per element was ~15 ns); the sums and their order are as element by element.
-        float[] term = new float[Math.min(n, BLOCK)];
-        double[] sum = workers > 2 ? new double[term.length] : null;
+        float[] o = new float[Math.min(n, BLOCK)], term = workers > 1 ? new float[o.length] : null;
+        double[] sum = workers > 2 ? new double[o.length] : null;
+        float maxAbs = 0; // NaN once any mean is NaN (Math.max propagates it), > MAX_VALUE once one is infinite
         for (int k = 0; k < 3; k++) {
             FloatBuffer[] f = new FloatBuffer[workers];
             for (int w = 0; w < workers; w++) f[w] = parts[w].arrays[k].duplicate().clear().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            float[] o = out[k];
-            f[0].get(o); // the first term as it is: one slice's mean is its own floats, and a -0.0 in every slice stays -0.0
-            if (workers == 1) continue;
+            FloatBuffer dst = out.floats(k);
             for (int at = 0; at < n; at += BLOCK) {
                 int len = Math.min(BLOCK, n - at);
+                // the first term as it is: one slice's mean is its own floats, and a -0.0 in every slice stays -0.0
+                f[0].get(at, o, 0, len);
                 if (workers == 2) { // the exact double sum of two floats, halved and rounded once
                     f[1].get(at, term, 0, len);
-                    for (int i = 0; i < len; i++) o[at + i] = (float) (((double) o[at + i] + term[i]) / 2);
-                    continue;
+                    for (int i = 0; i < len; i++) o[i] = (float) (((double) o[i] + term[i]) / 2);
+                } else if (workers > 2) {
+                    for (int i = 0; i < len; i++) sum[i] = o[i];
+                    for (int w = 1; w < workers; w++) {
+                        f[w].get(at, term, 0, len);
+                        for (int i = 0; i < len; i++) sum[i] += term[i];
+                    }
+                    for (int i = 0; i < len; i++) o[i] = (float) (sum[i] / workers);
                 }
-                for (int i = 0; i < len; i++) sum[i] = o[at + i];
-                for (int w = 1; w < workers; w++) {
-                    f[w].get(at, term, 0, len);
-                    for (int i = 0; i < len; i++) sum[i] += term[i];
-                }
-                for (int i = 0; i < len; i++) o[at + i] = (float) (sum[i] / workers);
+                for (int i = 0; i < len; i++) maxAbs = Math.max(maxAbs, Math.abs(o[i])); // the block is still in the cache
+                dst.put(at, o, 0, len);
             }
         }
-        return new RoundState(step, adamStep, out[0], out[1], out[2]);
+        out.finite = maxAbs <= Float.MAX_VALUE;
+        return out;
     }
 
     private void accept() {
@@ -192,7 +193,7 @@ final class StateServer implements Closeable {
 
     private void serve(SocketChannel c) {
         try (c) {
-            if (!authenticated(c)) return;
+            if (!gate.admit(c.socket())) return;
             ByteBuffer head = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
             while (true) {
                 if (!StateClient.read(c, head.clear().limit(1), true)) return; // EOF between requests: done
@@ -206,42 +207,10 @@ final class StateServer implements Closeable {
         }
     }
 
-    /**
-     * Reads the secret (with a time limit: the socket's stream honours SO_TIMEOUT, its channel does not) and compares
-     * it in constant time; on a mismatch, an early end or a timeout the caller closes the connection.
-     */
-    private boolean authenticated(SocketChannel c) {
-        byte[] got = new byte[SECRET_BYTES];
-        int n = 0;
-        try {
-            c.socket().setSoTimeout(SECRET_TIMEOUT_MS);
-            InputStream in = c.socket().getInputStream(); // unbuffered: the requests that follow stay in the channel
-            n = in.readNBytes(got, 0, SECRET_BYTES);
-        } catch (IOException e) {
-            // a timeout or a reset: refused below as a missing secret
-        }
-        if (n == SECRET_BYTES && MessageDigest.isEqual(secret, got)) return true;
-        refused.incrementAndGet();
-        String peer;
-        try {
-            peer = ((InetSocketAddress) c.getRemoteAddress()).getAddress().getHostAddress();
-        } catch (IOException | RuntimeException e) {
-            peer = "an unknown peer";
-        }
-        boolean first;
-        synchronized (loggedPeers) {
-            first = loggedPeers.add(peer);
-        }
-        if (first)
-            LOG.warn("round-state exchange: closed a connection from {} that did not send this run's secret ({}); further "
-                    + "refusals from that address are not logged", peer, n == SECRET_BYTES ? "a wrong one" : "none, or too short");
-        return false;
-    }
-
     private void get(SocketChannel c, ByteBuffer head) throws IOException {
         StateClient.read(c, head.clear().limit(8), false);
         long r = head.getLong(0);
-        Published p;
+        RoundBuffers p;
         synchronized (lock) {
             p = r == round ? current : null;
         }
@@ -250,8 +219,8 @@ final class StateServer implements Closeable {
             StateClient.write(c, head.putInt(REJECTED).flip());
             return;
         }
-        StateClient.write(c, head.putInt(OK).putLong(p.step).putLong(p.adamStep).putInt(p.n).flip());
-        for (ByteBuffer a : p.arrays) StateClient.write(c, a.duplicate().clear());
+        StateClient.write(c, head.putInt(OK).putLong(p.step()).putLong(p.adamStep()).putInt(p.n).flip());
+        for (int k = 0; k < 3; k++) StateClient.write(c, p.bytes(k));
     }
 
     private void put(SocketChannel c, ByteBuffer head) throws IOException {
@@ -312,18 +281,6 @@ final class StateServer implements Closeable {
             server.close();
         } finally {
             pool.shutdownNow();
-        }
-    }
-
-    /** One round's state as served: the three arrays as little-endian bytes. */
-    private static final class Published {
-        final int n;
-        final ByteBuffer[] arrays = new ByteBuffer[3];
-        long step, adamStep;
-
-        Published(int n) {
-            this.n = n;
-            for (int k = 0; k < 3; k++) arrays[k] = ByteBuffer.allocateDirect(Math.multiplyExact(n, Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
         }
     }
 

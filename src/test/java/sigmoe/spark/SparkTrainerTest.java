@@ -13,6 +13,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,6 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 import sigmoe.cli.SparkContexts;
 import sigmoe.config.RunConfig;
 import sigmoe.testutil.TestCorpora;
+import sigmoe.data.Corpus;
+import sigmoe.model.Checkpoint;
+import sigmoe.model.TransformerXL;
+import sigmoe.train.Replica;
 import sigmoe.train.Trainer;
 
 class SparkTrainerTest {
@@ -116,5 +123,52 @@ class SparkTrainerTest {
         spark(config(dir, 12, 2, 2, "train.checkpoint_interval=6", "train.resume=true"));
         assertArrayEquals(expected, model(dir, 12));
         assertEquals(6, metrics(dir).size(), "metrics continue without duplicated rounds");
+    }
+
+    @Test
+    void theNextRoundComputesWhileTheDriverLogsValidatesAndCheckpointsTheRoundBefore() throws Exception {
+        String dir = tmp.resolve("overlap").toString();
+        RunConfig rc = config(dir, 6, 2, 2, "train.eval_interval=2", "train.checkpoint_interval=2");
+        CountDownLatch logged = new CountDownLatch(1);
+        AtomicInteger overlapped = new AtomicInteger();
+        PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, "UTF-8") {
+            @Override
+            public void println(String x) {
+                super.println(x);
+                if (x.startsWith("step 2/6")) logged.countDown(); // round 0's progress line, after its validation
+            }
+        };
+        // Round 1's first step (local mode: the tasks run in this JVM) waits for round 0's progress line. Were round 1
+        // submitted only after the driver's bookkeeping of round 0, the line would already be out; it is not, and
+        // the wait ends only because the driver writes it while round 1 runs.
+        Replica.setFaultHook(new Replica.FaultHook() {
+            @Override
+            public void beforeForward(Replica r, long step) {
+                try {
+                    if (step == 2 && logged.getCount() == 1 && logged.await(30, TimeUnit.SECONDS)) overlapped.incrementAndGet();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        try {
+            SparkTrainer.run(rc, sc, out);
+        } finally {
+            Replica.setFaultHook(null);
+        }
+        assertTrue(overlapped.get() >= 1, "round 1 computed while round 0's line was still to be written");
+        // Each round's validation and checkpoint hold that round's averaged state, not the next one's.
+        List<JsonNode> m = metrics(dir);
+        assertEquals(3, m.size());
+        Corpus corpus = Corpus.open(rc.train().data());
+        for (JsonNode line : m) {
+            long step = line.get("step").asLong();
+            TransformerXL model = new TransformerXL(rc.modelFor(corpus.vocabSize()), org.nd4j.linalg.api.buffer.DataType.FLOAT);
+            Checkpoint.load(Path.of(dir, "checkpoints", String.format("step-%08d", step), "model.safetensors").toString())
+                    .loadInto(model.params);
+            double valid = SparkTrainer.validate(model, corpus.split("valid"), rc.train());
+            assertEquals(valid, line.get("valid_loss").asDouble(), 1e-6, "step " + step);
+        }
+        assertTrue(m.get(0).get("valid_loss").asDouble() != m.get(1).get("valid_loss").asDouble());
     }
 }

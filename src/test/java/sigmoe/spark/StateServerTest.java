@@ -61,6 +61,11 @@ class StateServerTest {
         upload(server.endpoint(), round, slice, attempt, s);
     }
 
+    /** The mean as heap arrays: {@link StateServer#average} writes into buffers that its next call overwrites. */
+    static RoundState mean(StateServer server, long round, Map<Integer, Long> tokens, long step, long adamStep) {
+        return server.average(round, tokens, step, adamStep).toRoundState();
+    }
+
     @Test
     void aSliceDownloadsTheStateBitForBitIntoItsArrays() throws Exception {
         try (StateServer server = server(2)) {
@@ -81,7 +86,7 @@ class StateServerTest {
             // and back: the mean of two slices that uploaded these very arrays is them, bit for bit
             StateClient.put(server.endpoint(), 3, 0, 11, r[0], r[1], r[2]);
             StateClient.put(server.endpoint(), 3, 1, 12, r[0], r[1], r[2]);
-            RoundState back = server.average(3, Map.of(0, 11L, 1, 12L), 31, 30);
+            RoundState back = mean(server, 3, Map.of(0, 11L, 1, 12L), 31, 30);
             assertArrayEquals(s.m(), back.m());
             assertArrayEquals(s.v(), back.v());
             assertTrue(Float.isNaN(back.params()[7]));
@@ -105,7 +110,7 @@ class StateServerTest {
                     upload(two, 0, 0, 500, a);
                     upload(two, 0, 1, 501, b);
                 }
-                means[order] = two.average(0, Map.of(0, 500L, 1, 501L), 8, 7);
+                means[order] = mean(two, 0, Map.of(0, 500L, 1, 501L), 8, 7);
             }
         }
         assertEquals(8, means[0].step());
@@ -130,7 +135,7 @@ class StateServerTest {
         try (StateServer three = server(3)) {
             three.publish(2, s[0]);
             for (int w : new int[] {2, 0, 1}) upload(three, 2, w, 10 + w, s[w]);
-            RoundState mean = three.average(2, Map.of(0, 10L, 1, 11L, 2, 12L), 6, 6);
+            RoundState mean = mean(three, 2, Map.of(0, 10L, 1, 11L, 2, 12L), 6, 6);
             float[] got = mean.v();
             for (int i = 0; i < N; i++) {
                 double x = s[0].v()[i];
@@ -148,10 +153,77 @@ class StateServerTest {
         try (StateServer one = server(1)) {
             one.publish(0, a);
             upload(one, 0, 0, 9, a);
-            RoundState same = one.average(0, Map.of(0, 9L), 4, 3);
+            RoundState same = mean(one, 0, Map.of(0, 9L), 4, 3);
             assertArrayEquals(a.params(), same.params(), "W = 1: the slice's own floats, as the single-process trainer has them");
             assertArrayEquals(a.m(), same.m());
             assertArrayEquals(a.v(), same.v());
+        }
+    }
+
+    /** The state of {@code round} as a slice downloads it. */
+    static RoundState download(StateServer server, long round) throws IOException {
+        INDArray[] r = replica();
+        try (StateClient c = new StateClient(server.endpoint(), 0)) {
+            StateClient.Header h = c.get(round);
+            c.readInto(h, r[0], r[1], r[2]);
+            return new RoundState(h.step(), h.adamStep(), floats(r[0]), floats(r[1]), floats(r[2]));
+        }
+    }
+
+    static void assertSameState(RoundState want, RoundState got) {
+        assertEquals(want.step(), got.step());
+        assertEquals(want.adamStep(), got.adamStep());
+        assertArrayEquals(want.params(), got.params());
+        assertArrayEquals(want.m(), got.m());
+        assertArrayEquals(want.v(), got.v());
+    }
+
+    @Test
+    void theMeanIsServedAsTheNextRoundWithoutACopyAndStaysIntactDuringThatRound() throws Exception {
+        try (StateServer server = server(2)) {
+            server.publish(0, state(1, 2));
+            upload(server, 0, 0, 1, state(2, 2));
+            upload(server, 0, 1, 2, state(3, 2));
+            RoundBuffers next = server.average(0, Map.of(0, 1L, 1, 2L), 4, 3);
+            assertTrue(next.finite());
+            RoundState mean0 = next.toRoundState();
+            server.publish(1, next);
+            assertSameState(mean0, download(server, 1));
+            // round 1: its uploads arrive and are averaged; round 0's mean (served for round 1) is not touched, so the
+            // driver's checkpoint or validation of round 0, running meanwhile, reads it as it was
+            upload(server, 1, 0, 3, state(4, 4));
+            upload(server, 1, 1, 4, state(5, 4));
+            RoundBuffers after = server.average(1, Map.of(0, 3L, 1, 4L), 6, 5);
+            assertFalse(after == next, "the next mean goes into other buffers");
+            assertSameState(mean0, next.toRoundState());
+            INDArray model = Nd4j.create(DataType.FLOAT, N);
+            next.paramsInto(model);
+            assertArrayEquals(mean0.params(), floats(model));
+            server.publish(2, after);
+            assertSameState(after.toRoundState(), download(server, 2));
+        }
+    }
+
+    @Test
+    void aNonFiniteMeanIsFlaggedInTheSamePassAndNeverServed() throws Exception {
+        for (int k = 0; k < 3; k++) {
+            try (StateServer server = server(2)) {
+                RoundState a = state(1, 2), b = state(2, 2);
+                float[][] arrays = {b.params(), b.m(), b.v()};
+                arrays[k][N - 1] = k == 1 ? Float.NaN : Float.POSITIVE_INFINITY; // in the last, partial block
+                server.publish(0, a);
+                upload(server, 0, 0, 1, a);
+                upload(server, 0, 1, 2, b);
+                RoundBuffers bad = server.average(0, Map.of(0, 1L, 1, 2L), 4, 3);
+                assertFalse(bad.finite(), "array " + k);
+                assertThrows(IllegalStateException.class, () -> server.publish(1, bad));
+                assertSameState(a, download(server, 0)); // round 0 is still what is served
+                arrays[k][N - 1] = 3e38f; // 3e38 + 3e38 overflows a float sum, not the double one: finite
+                a.params()[N - 1] = a.m()[N - 1] = a.v()[N - 1] = 3e38f;
+                upload(server, 0, 0, 3, a);
+                upload(server, 0, 1, 4, b);
+                assertTrue(server.average(0, Map.of(0, 3L, 1, 4L), 4, 3).finite());
+            }
         }
     }
 
@@ -161,7 +233,7 @@ class StateServerTest {
         try (StateServer server = server(1)) {
             server.publish(0, s0);
             upload(server, 0, 0, 1, s0);
-            server.average(0, Map.of(0, 1L), 4, 3);
+            mean(server, 0, Map.of(0, 1L), 4, 3);
             server.publish(1, s1);
             IOException put = assertThrows(IOException.class, () -> upload(server, 0, 0, 2, s0));
             assertTrue(put.getMessage().contains("round 0"), put.getMessage());
@@ -169,9 +241,9 @@ class StateServerTest {
                 IOException get = assertThrows(IOException.class, () -> c.get(0));
                 assertTrue(get.getMessage().contains("stale"), get.getMessage());
             }
-            assertThrows(IllegalStateException.class, () -> server.average(1, Map.of(0, 2L), 6, 5));
+            assertThrows(IllegalStateException.class, () -> mean(server, 1, Map.of(0, 2L), 6, 5));
             upload(server, 1, 0, 3, s1); // the buffers of round 0 are reused
-            assertArrayEquals(s1.m(), server.average(1, Map.of(0, 3L), 6, 5).m());
+            assertArrayEquals(s1.m(), mean(server, 1, Map.of(0, 3L), 6, 5).m());
         }
     }
 
@@ -181,11 +253,11 @@ class StateServerTest {
         try (StateServer server = server(1)) {
             server.publish(0, good);
             halfUpload(server, 0, 0, 3);
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> server.average(0, Map.of(0, 3L), 2, 1));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> mean(server, 0, Map.of(0, 3L), 2, 1));
             assertTrue(e.getMessage().contains("slice 0 (task attempt 3)"), e.getMessage());
             // the retry of the very same attempt token (the task re-sent it whole) counts
             upload(server, 0, 0, 3, good);
-            assertArrayEquals(good.params(), server.average(0, Map.of(0, 3L), 2, 1).params());
+            assertArrayEquals(good.params(), mean(server, 0, Map.of(0, 3L), 2, 1).params());
         }
     }
 
@@ -197,13 +269,13 @@ class StateServerTest {
             upload(server, 0, 0, 1, lost); // an attempt Spark lost after it uploaded
             upload(server, 0, 1, 2, other);
             upload(server, 0, 0, 4, retry); // slice 0's retry
-            RoundState withRetry = server.average(0, Map.of(0, 4L, 1, 2L), 2, 1);
-            RoundState withLost = server.average(0, Map.of(0, 1L, 1, 2L), 2, 1);
+            RoundState withRetry = mean(server, 0, Map.of(0, 4L, 1, 2L), 2, 1);
+            RoundState withLost = mean(server, 0, Map.of(0, 1L, 1, 2L), 2, 1);
             for (int i = 0; i < N; i += 997) {
                 assertEquals((float) (((double) retry.params()[i] + other.params()[i]) / 2), withRetry.params()[i]);
                 assertEquals((float) (((double) lost.params()[i] + other.params()[i]) / 2), withLost.params()[i]);
             }
-            assertThrows(IllegalStateException.class, () -> server.average(0, Map.of(0, 4L), 2, 1), "every slice is needed");
+            assertThrows(IllegalStateException.class, () -> mean(server, 0, Map.of(0, 4L), 2, 1), "every slice is needed");
         }
     }
 
@@ -221,19 +293,19 @@ class StateServerTest {
                 assertTrue(e.getMessage().contains("secret"), e.getMessage());
             }
             assertThrows(IOException.class, () -> upload(forged, 0, 0, 1, s));
-            assertThrows(IllegalStateException.class, () -> server.average(0, Map.of(0, 1L), 2, 1));
+            assertThrows(IllegalStateException.class, () -> mean(server, 0, Map.of(0, 1L), 2, 1));
             // no secret at all: a request straight away
             String[] hp = real.address().split(":");
             try (Socket raw = new Socket(hp[0], Integer.parseInt(hp[1]))) {
                 OutputStream out = raw.getOutputStream();
-                out.write(ByteBuffer.allocate(StateServer.SECRET_BYTES).put(StateServer.GET).array());
+                out.write(ByteBuffer.allocate(DriverServers.SECRET_BYTES).put(StateServer.GET).array());
                 out.flush();
                 assertEquals(-1, raw.getInputStream().read(), "closed without an answer");
             }
             assertEquals(3, server.refusedConnections());
             assertFalse(real.toString().contains(java.util.Arrays.toString(real.secret())), "toString leaves the secret out");
             upload(server, 0, 0, 1, s); // the real secret still works
-            assertArrayEquals(s.v(), server.average(0, Map.of(0, 1L), 2, 1).v());
+            assertArrayEquals(s.v(), mean(server, 0, Map.of(0, 1L), 2, 1).v());
         }
     }
 
@@ -243,7 +315,7 @@ class StateServerTest {
         try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();
         }
-        StateClient.Endpoint nowhere = new StateClient.Endpoint("127.0.0.1:" + port, new byte[StateServer.SECRET_BYTES]);
+        StateClient.Endpoint nowhere = new StateClient.Endpoint("127.0.0.1:" + port, new byte[DriverServers.SECRET_BYTES]);
         IOException connect = assertThrows(IOException.class, () -> new StateClient(nowhere, 1));
         assertTrue(connect.getMessage().contains("127.0.0.1:" + port) && connect.getMessage().contains("train.exchange_host")
                 && connect.getMessage().contains("train.exchange_port"), connect.getMessage());
@@ -283,7 +355,7 @@ class StateServerTest {
         StateClient.Endpoint e = server.endpoint();
         String[] hp = e.address().split(":");
         try (Socket s = new Socket(hp[0], Integer.parseInt(hp[1])); OutputStream out = s.getOutputStream()) {
-            ByteBuffer b = ByteBuffer.allocate(StateServer.SECRET_BYTES + 25 + 4000).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = ByteBuffer.allocate(DriverServers.SECRET_BYTES + 25 + 4000).order(ByteOrder.LITTLE_ENDIAN);
             b.put(e.secret()).put(StateServer.PUT).putLong(round).putInt(slice).putLong(attempt).putInt(N);
             out.write(b.array());
             out.flush();
