@@ -109,7 +109,9 @@ final class RoundBreakdown {
         SparkConf conf = new SparkConf().setMaster("local-cluster[" + workers + ",1," + executorMb + "]").setAppName("SparkBench")
                 .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
                 .set("spark.ui.enabled", "false").set("spark.executor.extraClassPath", classes)
-                .set("spark.executor.extraJavaOptions", System.getProperty("sigmoe.jvm.flags", ""))
+                // the JVM of a 1-core executor sized to its core: with the machine's count its GC and JIT threads ran
+                // beside the other executor's task (tiny, H = 10: 2 vs 1 executors 1.32× → 1.73×, docs/performance.md)
+                .set("spark.executor.extraJavaOptions", System.getProperty("sigmoe.jvm.flags", "") + " -XX:ActiveProcessorCount=1")
                 .set("spark.executorEnv.OMP_NUM_THREADS", "1").set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1");
         for (String kv : sparkKeys) conf.set(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
         return conf;
