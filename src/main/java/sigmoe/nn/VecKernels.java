@@ -35,7 +35,7 @@ final class VecKernels {
     private static FloatVector load(ByteBuffer b, int byteIndex) { return FloatVector.fromByteBuffer(S, b, byteIndex, NO); }
 
     /** A small parameter vector (γ, β) copied to the heap once per call: cheaper to index than the ByteBuffer. */
-    private static float[] heap(INDArray a) {
+    static float[] heap(INDArray a) {
         float[] f = new float[(int) a.length()];
         FloatBuffer fb = a.data().asNioFloat();
         int off = Math.toIntExact(a.offset());

@@ -31,18 +31,10 @@ final class VecLossKernels {
 
     private static int base(INDArray a) { return Math.toIntExact(4 * a.offset()); }
 
-    private static float[] heap(INDArray a) {
-        float[] f = new float[(int) a.length()];
-        FloatBuffer fb = a.data().asNioFloat();
-        int off = Math.toIntExact(a.offset());
-        for (int i = 0; i < f.length; i++) f[i] = fb.get(off + i);
-        return f;
-    }
-
     static void rowStats(INDArray z, INDArray bias, double[] max, double[] logSum, int n, int c) {
         ByteBuffer b = buf(z);
         int o = base(z);
-        float[] bv = heap(bias);
+        float[] bv = VecKernels.heap(bias);
         RowParallel.forRange(n, 64, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 int ro = o + 4 * r * c;
@@ -76,7 +68,7 @@ final class VecLossKernels {
                          INDArray dBias, int n, int c) {
         ByteBuffer b = buf(z);
         int o = base(z), chunks = (n + LossKernels.FLUSH - 1) / LossKernels.FLUSH;
-        float[] bv = heap(bias);
+        float[] bv = VecKernels.heap(bias);
         float[][] part = new float[chunks][c];
         RowParallel.forRange(chunks, 1, (k0, k1) -> {
             for (int k = k0; k < k1; k++)
