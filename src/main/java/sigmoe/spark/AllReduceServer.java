@@ -40,17 +40,26 @@ final class AllReduceServer implements Closeable {
 
     /** Listens on {@code host} (any free port) for the {@code workers} slices of the run whose secret is given. */
     AllReduceServer(String host, int workers, byte[] secret) throws IOException {
+        this(host, 0, workers, secret);
+    }
+
+    /**
+     * As above on a given port (0 = any free port): the trainer uses train.exchange_port + 1 when that port is fixed,
+     * so a firewalled cluster opens two known ports.
+     */
+    AllReduceServer(String host, int port, int workers, byte[] secret) throws IOException {
         this.workers = workers;
         this.gate = new DriverServers.Gate(secret, NAME);
         this.secret = secret.clone();
         InetAddress addr = DriverServers.listenAddress(host, NAME);
         this.server = new ServerSocket();
         try {
-            server.bind(new InetSocketAddress(addr, 0));
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(addr, port));
         } catch (IOException e) {
             server.close();
-            throw new IOException("the driver's " + NAME + " cannot listen on " + host + " (train.exchange_host): "
-                    + e.getMessage(), e);
+            throw new IOException("the driver's " + NAME + " cannot listen on " + host + ":" + port
+                    + " (train.exchange_host; a fixed train.exchange_port P puts it on P + 1): " + e.getMessage(), e);
         }
         pool.execute(this::accept);
     }

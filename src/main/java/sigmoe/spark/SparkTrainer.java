@@ -131,7 +131,8 @@ public final class SparkTrainer {
         try {
             // Both servers' threads are daemons, and the finally below closes them however the run ends.
             exchange = new StateServer(host, t.exchangePort(), workers);
-            allReduce = global ? new AllReduceServer(host, workers, exchange.endpoint().secret()) : null;
+            int allReducePort = t.exchangePort() == 0 ? 0 : t.exchangePort() + 1;
+            allReduce = global ? new AllReduceServer(host, allReducePort, workers, exchange.endpoint().secret()) : null;
             jobs = new RoundJob(sc, rdd, "sigmoe-train-" + runId, global, t.treeDepth(), out);
             rdd.count();
             out.printf("training %s on Spark (%s): %,d parameters, %d slices x %d streams x %d tokens, H = %d, %,d steps, "

@@ -144,6 +144,9 @@ public record TrainConfig(
                     + exchangeHost + "')");
         if (exchangePort < 0 || exchangePort > 65535)
             p.add("exchange_port must be in [0, 65535], 0 = any free port (got " + exchangePort + ")");
+        else if (exchangePort == 65535 && entropyRegMode == EntropyRegMode.GLOBAL)
+            p.add("exchange_port 65535 leaves no port for the global regulariser's all-reduce, which listens on "
+                    + "exchange_port + 1: choose a port below 65535, or 0 for any");
         return p;
     }
 

@@ -79,4 +79,13 @@ class AllReduceTest {
         IOException e = assertThrows(IOException.class, () -> new AllReduceServer("0.0.0.0", 2, secret()));
         assertTrue(e.getMessage().contains("train.exchange_host") && e.getMessage().contains("all-reduce"), e.getMessage());
     }
+
+    @Test
+    void listensOnTheGivenPortWhenOneIsFixed() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) { port = probe.getLocalPort(); }
+        try (AllReduceServer server = new AllReduceServer("127.0.0.1", port, 1, secret())) {
+            assertEquals("127.0.0.1:" + port, server.endpoint().address());
+        }
+    }
 }

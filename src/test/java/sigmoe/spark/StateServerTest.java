@@ -342,6 +342,11 @@ class StateServerTest {
         ConfigException port = assertThrows(ConfigException.class,
                 () -> RunConfig.parse("", java.util.List.of("train.data=x", "train.exchange_port=70000")));
         assertTrue(port.getMessage().contains("train.exchange_port must be in [0, 65535]"), port.getMessage());
+        ConfigException last = assertThrows(ConfigException.class, // the global all-reduce takes exchange_port + 1
+                () -> RunConfig.parse("", java.util.List.of("train.data=x", "train.exchange_port=65535")));
+        assertTrue(last.getMessage().contains("exchange_port + 1"), last.getMessage());
+        assertEquals(65535, RunConfig.parse("", java.util.List.of("train.data=x", "train.exchange_port=65535",
+                "train.entropy_reg_mode=local")).train().exchangePort());
         ConfigException host = assertThrows(ConfigException.class,
                 () -> RunConfig.parse("", java.util.List.of("train.data=x", "train.exchange_host=\" \"")));
         assertTrue(host.getMessage().contains("train.exchange_host"), host.getMessage());
