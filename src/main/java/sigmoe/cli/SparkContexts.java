@@ -56,4 +56,25 @@ public final class SparkContexts {
     public static JavaSparkContext start(String master, String appName) {
         return new JavaSparkContext(conf(master, appName));
     }
+
+    /**
+     * Cores per slice task on a local master: the master's threads shared by the W slices (at least 1). A slice task
+     * caps ND4J, BLAS and its Java loops at spark.task.cpus, so with Spark's default of 1 a single slice on local[*]
+     * would compute on one core. Not local (a cluster decides its own): -1.
+     */
+    static int localTaskCpus(String master, int workers) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\d+)?])?").matcher(master);
+        if (!m.matches()) return -1;
+        int threads = m.group(1) == null ? 1 : m.group(1).equals("*") ? Runtime.getRuntime().availableProcessors()
+                : Integer.parseInt(m.group(1));
+        return Math.max(1, threads / Math.max(1, workers));
+    }
+
+    /** A training context: on a local master, spark.task.cpus = the master's threads / W unless the user set it. */
+    public static JavaSparkContext startForTraining(String master, String appName, int workers) {
+        SparkConf c = conf(master, appName);
+        int cpus = localTaskCpus(master, workers);
+        if (cpus > 0) c.setIfMissing("spark.task.cpus", Integer.toString(cpus));
+        return new JavaSparkContext(c);
+    }
 }

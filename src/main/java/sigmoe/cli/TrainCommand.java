@@ -70,7 +70,7 @@ public final class TrainCommand implements Callable<Integer> {
                 SparkTrainer.Plan plan = SparkTrainer.plan(rc, out);
                 JavaSparkContext sc;
                 try {
-                    sc = SparkContexts.start(m, "sigmoe train " + config);
+                    sc = SparkContexts.startForTraining(m, "sigmoe train " + config, rc.train().workers());
                 } catch (Exception e) { // SparkException is checked in Scala's eyes only
                     throw new Main.UserError(from + ": cannot start Spark: " + e.getMessage(), true, e);
                 }

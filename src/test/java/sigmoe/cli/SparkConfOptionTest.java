@@ -33,6 +33,18 @@ class SparkConfOptionTest {
     }
 
     @Test
+    void aLocalTrainingTaskGetsItsShareOfTheMastersThreads() {
+        assertEquals(4, SparkContexts.localTaskCpus("local[4]", 1));
+        assertEquals(2, SparkContexts.localTaskCpus("local[4]", 2));
+        assertEquals(1, SparkContexts.localTaskCpus("local[2]", 3), "never below one core");
+        assertEquals(1, SparkContexts.localTaskCpus("local", 1));
+        assertEquals(Runtime.getRuntime().availableProcessors(), SparkContexts.localTaskCpus("local[*]", 1));
+        assertEquals(2, SparkContexts.localTaskCpus("local[4,3]", 2), "local[N,F]: F is retries, not threads");
+        assertEquals(-1, SparkContexts.localTaskCpus("local-cluster[2,1,1024]", 2));
+        assertEquals(-1, SparkContexts.localTaskCpus("spark://h:7077", 2));
+    }
+
+    @Test
     void aMalformedConfIsAUsageError() {
         for (String bad : new String[] {"executor.memory=8g", "spark.x", "=3"}) {
             StringWriter out = new StringWriter(), err = new StringWriter();
