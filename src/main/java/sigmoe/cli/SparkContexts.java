@@ -19,8 +19,11 @@ public final class SparkContexts {
         return System.getProperty("spark.master", DEFAULT_MASTER);
     }
 
+    /** local, local[N], local[*], local[N,F] (F = task retries); group 1 = the thread count or "*". */
+    private static final String LOCAL_RE = "local(?:\\[(\\*|\\d+)(?:,\\d+)?])?";
+    private static final java.util.regex.Pattern LOCAL = java.util.regex.Pattern.compile(LOCAL_RE);
     private static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
-            "local|local\\[(\\*|\\d+)(,\\d+)?]|local-cluster\\[\\d+,\\d+,\\d+]|spark://.+|yarn|k8s://.+|mesos://.+");
+            LOCAL_RE + "|local-cluster\\[\\d+,\\d+,\\d+]|spark://.+|yarn|k8s://.+|mesos://.+");
 
     /** Whether a master URL has one of the forms Spark accepts (checked before Spark logs its own error). */
     public static boolean isValidMaster(String master) {
@@ -63,7 +66,7 @@ public final class SparkContexts {
      * would compute on one core. Not local (a cluster decides its own): -1.
      */
     static int localTaskCpus(String master, int workers) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\d+)?])?").matcher(master);
+        java.util.regex.Matcher m = LOCAL.matcher(master);
         if (!m.matches()) return -1;
         int threads = m.group(1) == null ? 1 : m.group(1).equals("*") ? Runtime.getRuntime().availableProcessors()
                 : Integer.parseInt(m.group(1));
