@@ -67,6 +67,10 @@ public record RunConfig(String description, ModelConfig model, TrainConfig train
             description = (String) d.unwrapped();
         }
         ModelConfig model = ModelSection.read(Section.of("model", root, ModelSection.KEYS, sections));
+        if (root.get("train") instanceof ConfigObject t && t.containsKey("tree_depth"))
+            throw new ConfigException("train.tree_depth (" + Section.origin(t.get("tree_depth")) + ") was removed: the slices' "
+                    + "losses and expert counts now travel with their states to the driver's round-state exchange, not "
+                    + "through treeAggregate; delete the key (train.rounds_per_job sets how many rounds one Spark job spans)");
         TrainConfig train = TrainSection.read(Section.of("train", root, TrainSection.KEYS, sections));
         RunConfig rc = new RunConfig(description, model, train);
         List<String> problems = rc.problems();

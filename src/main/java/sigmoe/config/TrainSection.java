@@ -13,7 +13,7 @@ final class TrainSection {
     static final List<String> KEYS = List.of("seed", "batch_size", "segment_length", "mem_segments", "steps", "lr",
             "lr_schedule", "warmup", "adam_beta1", "adam_beta2", "adam_eps", "grad_clip", "log_interval",
             "eval_interval", "eval_batches", "eval_mem_segments", "eval_batch", "checkpoint_interval", "data", "run_dir",
-            "resume", "workers", "averaging_frequency", "average_optimizer_state", "tree_depth", "entropy_reg_mode",
+            "resume", "workers", "averaging_frequency", "average_optimizer_state", "rounds_per_job", "entropy_reg_mode",
             "master", "exchange_host", "exchange_port");
 
     private TrainSection() {}
@@ -36,7 +36,7 @@ final class TrainSection {
                 s.getLong("eval_batches"), s.getInt("eval_mem_segments"), s.getInt("eval_batch"),
                 s.getLong("checkpoint_interval"), s.getString("data"), s.getString("run_dir"), s.getBoolean("resume"),
                 s.getInt("workers"), s.getInt("averaging_frequency"), s.getBoolean("average_optimizer_state"),
-                s.getInt("tree_depth"), EntropyRegMode.values()[modes.indexOf(mode)], s.getString("master"),
+                s.getInt("rounds_per_job"), EntropyRegMode.values()[modes.indexOf(mode)], s.getString("master"),
                 s.isNull("exchange_host") ? null : s.getString("exchange_host"), s.getInt("exchange_port"));
     }
 
@@ -72,7 +72,7 @@ final class TrainSection {
         m.put("workers", t.workers());
         m.put("averaging_frequency", t.averagingFrequency());
         m.put("average_optimizer_state", t.averageOptimizerState());
-        m.put("tree_depth", t.treeDepth());
+        m.put("rounds_per_job", t.roundsPerJob());
         m.put("entropy_reg_mode", t.entropyRegMode().id);
         m.put("master", t.master());
         m.put("exchange_host", t.exchangeHost());

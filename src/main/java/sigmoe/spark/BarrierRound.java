@@ -9,26 +9,26 @@ import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
 
 /**
- * A round as a barrier stage (all slices start together, so they can meet in the driver's all-reduce at every step). Spark's barrier API is
+ * A span of rounds as a barrier stage (all slices start together, so they can meet in the driver's all-reduce at every step). Spark's barrier API is
  * Scala-only, so the task is a small serialisable Function1 holding only the round's spec.
  */
-final class BarrierRound extends AbstractFunction1<Iterator<Integer>, Iterator<SliceResult.SliceOutput>> implements Serializable {
+final class BarrierRound extends AbstractFunction1<Iterator<Integer>, Iterator<Integer>> implements Serializable {
     private static final long serialVersionUID = 1L;
     private final RoundSpec spec;
 
     private BarrierRound(RoundSpec spec) { this.spec = spec; }
 
-    static JavaRDD<SliceResult.SliceOutput> map(JavaRDD<Integer> slices, RoundSpec spec) {
+    static JavaRDD<Integer> map(JavaRDD<Integer> slices, RoundSpec spec) {
         return slices.rdd().barrier()
-                .mapPartitions(new BarrierRound(spec), true, ClassTag$.MODULE$.apply(SliceResult.SliceOutput.class))
+                .mapPartitions(new BarrierRound(spec), true, ClassTag$.MODULE$.apply(Integer.class))
                 .toJavaRDD();
     }
 
     @Override
-    public Iterator<SliceResult.SliceOutput> apply(Iterator<Integer> it) {
+    public Iterator<Integer> apply(Iterator<Integer> it) {
         try {
-            SliceResult.SliceOutput out = SliceTask.run(it.next(), spec);
-            return JavaConverters.asScalaIterator(List.of(out).iterator());
+            int rounds = SliceTask.run(it.next(), spec);
+            return JavaConverters.asScalaIterator(List.of(rounds).iterator());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -1,12 +1,15 @@
 package sigmoe.spark;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.TreeMap;
 
 /**
- * Everything additive that a round returns, summed over slices by treeAggregate: which task attempt of each slice
- * produced it (the driver averages those attempts' states, which went to its {@link StateServer}), loss and token
- * sums, and raw expert counts.
+ * Everything additive that a round's slices report, summed on the driver in slice order: which task attempt of each
+ * slice produced it (the driver averages those attempts' states), loss and token sums, and raw expert counts. Each
+ * slice's {@link SliceOutput} travels to the driver's {@link StateServer} with its state ({@link SliceOutput#encode}).
  */
 public final class SliceResult implements Serializable {
     private static final long serialVersionUID = 3L;
@@ -93,7 +96,56 @@ public final class SliceResult implements Serializable {
      */
     record SliceOutput(int slice, long attempt, double[] expertCounts, double ceSum, double regSum,
                        long tokens, long steps, long skipped, boolean rebuilt, Times times, long maxSkipRun,
-                       String fault) implements Serializable {}
+                       String fault) implements Serializable {
+        /**
+         * Little-endian bytes: a plain layout instead of Java serialisation, so the driver never deserialises objects
+         * from the network (the exchange admits only the run's tasks, but a layout of numbers cannot carry anything else).
+         */
+        byte[] encode() {
+            byte[] f = fault == null ? null : fault.getBytes(StandardCharsets.UTF_8);
+            int counts = expertCounts == null ? -1 : expertCounts.length;
+            ByteBuffer b = ByteBuffer.allocate(4 + 8 + 4 + 8 * Math.max(0, counts) + 8 * 2 + 8 * 3 + 1 + 8 * 6 + 8 + 4
+                    + (f == null ? 0 : f.length)).order(ByteOrder.LITTLE_ENDIAN);
+            b.putInt(slice).putLong(attempt).putInt(counts);
+            for (int i = 0; i < counts; i++) b.putDouble(expertCounts[i]);
+            b.putDouble(ceSum).putDouble(regSum).putLong(tokens).putLong(steps).putLong(skipped).put((byte) (rebuilt ? 1 : 0));
+            b.putDouble(times.fetch()).putDouble(times.load()).putDouble(times.compute()).putDouble(times.pack())
+                    .putDouble(times.computeCpu()).putDouble(times.executorCpu());
+            b.putLong(maxSkipRun).putInt(f == null ? -1 : f.length);
+            if (f != null) b.put(f);
+            return b.array();
+        }
+
+        /** The inverse of {@link #encode}; a malformed record is an IllegalArgumentException. */
+        static SliceOutput decode(byte[] bytes) {
+            try {
+                ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+                int slice = b.getInt();
+                long attempt = b.getLong();
+                int counts = b.getInt();
+                if (counts < -1 || counts > b.remaining() / 8) throw new IllegalArgumentException("expert counts " + counts);
+                double[] c = counts < 0 ? null : new double[counts];
+                for (int i = 0; i < counts; i++) c[i] = b.getDouble();
+                double ce = b.getDouble(), reg = b.getDouble();
+                long tokens = b.getLong(), steps = b.getLong(), skipped = b.getLong();
+                boolean rebuilt = b.get() != 0;
+                Times t = new Times(b.getDouble(), b.getDouble(), b.getDouble(), b.getDouble(), b.getDouble(), b.getDouble());
+                long maxSkipRun = b.getLong();
+                int fl = b.getInt();
+                if (fl < -1 || fl > b.remaining()) throw new IllegalArgumentException("fault length " + fl);
+                String fault = null;
+                if (fl >= 0) {
+                    byte[] f = new byte[fl];
+                    b.get(f);
+                    fault = new String(f, StandardCharsets.UTF_8);
+                }
+                if (b.hasRemaining()) throw new IllegalArgumentException(b.remaining() + " trailing bytes");
+                return new SliceOutput(slice, attempt, c, ce, reg, tokens, steps, skipped, rebuilt, t, maxSkipRun, fault);
+            } catch (java.nio.BufferUnderflowException e) {
+                throw new IllegalArgumentException("a slice's round report of " + bytes.length + " bytes is truncated", e);
+            }
+        }
+    }
 
     /**
      * Where one slice task's time went, in wall seconds: the round state's download from the driver into the replica

@@ -18,46 +18,55 @@ import sigmoe.train.TrainConfig;
 import sigmoe.train.Trainer;
 
 /**
- * What one Spark task does in a round, on its executor: find (or rebuild) the slice's replica, load the averaged
- * state from the driver's {@link StateServer}, run H local steps on the slice's fixed streams, send its state back
- * there and return its additive statistics.
+ * What one Spark task does for a span of rounds, on its executor: per round, fetch the averaged state from the
+ * driver's {@link StateServer} (waiting there until the driver has published it), find (or rebuild) the slice's
+ * replica, run the round's local steps on the slice's fixed streams, and send its state and round report back.
  */
 final class SliceTask {
     private SliceTask() {}
 
-    static SliceResult.SliceOutput run(int slice, RoundSpec spec) throws IOException {
+    /** Runs the rounds of {@code spec}'s span for one slice; returns how many this attempt completed. */
+    static int run(int slice, RoundSpec spec) throws IOException {
         setThreads();
-        long cpu0 = CpuClock.process();
+        int done = 0;
+        try (StateClient state = new StateClient(spec.exchange(), slice)) {
+            for (long min = spec.firstRound(); min <= spec.lastRound(); done++) {
+                long cpu0 = CpuClock.process();
+                StateClient.Header h = state.get(spec.generation(), min);
+                if (h == null) break; // the driver ended the span early (another slice's retry needs this slot)
+                round(slice, spec, state, h, cpu0);
+                min = h.round() + 1;
+            }
+        }
+        return done;
+    }
+
+    /** One round on the replica: its state just announced in {@code h}. */
+    private static void round(int slice, RoundSpec spec, StateClient state, StateClient.Header h, long cpu0) throws IOException {
         RunConfig rc = ReplicaRegistry.config(spec.runId(), spec.configJson());
         TrainConfig t = rc.train();
-        Replica rep;
         boolean rebuilt = false;
-        long f0, f1, f2, f3;
-        try (StateClient state = new StateClient(spec.exchange(), slice)) {
-            f0 = System.nanoTime();
-            StateClient.Header h = state.get(spec.round());
-            f1 = System.nanoTime();
-            // The replica leaves the registry while this attempt mutates it and returns only when the round succeeded:
-            // an attempt that fails half-way (its barrier stage aborted, its task killed) leaves nothing behind, so a
-            // retry on this executor rebuilds from the round's state instead of reusing a half-advanced replica
-            // (whose XL memory and RNG may already hold part of the round while its step counter does not show it).
-            rep = ReplicaRegistry.take(spec.runId(), slice);
-            if (rep == null || rep.step() != h.step()) {
-                rep = build(rc, slice, spec.workers());
-                if (spec.resumeDir() != null && h.step() == spec.resumeStep()) {
-                    ReplicaState.read(rep, spec.resumeDir() + "/state-slice-" + slice + ".safetensors");
-                } else if (h.step() > 0) {
-                    // Lost replica (executor died, task moved): the stream resumes at the right batch with empty memory.
-                    rebuilt = true;
-                    rep.rng.setState(Trainer.replicaSeed(t.seed(), slice) ^ (h.step() * 0x9E3779B97F4A7C15L));
-                }
-                rep.setStep(h.step());
+        long f1 = System.nanoTime();
+        // The replica leaves the registry while this attempt mutates it and returns only when the round succeeded:
+        // an attempt that fails half-way (its barrier stage aborted, its task killed) leaves nothing behind, so a
+        // retry on this executor rebuilds from the round's state instead of reusing a half-advanced replica
+        // (whose XL memory and RNG may already hold part of the round while its step counter does not show it).
+        Replica rep = ReplicaRegistry.take(spec.runId(), slice);
+        if (rep == null || rep.step() != h.step()) {
+            rep = build(rc, slice, spec.workers());
+            if (spec.resumeDir() != null && h.step() == spec.resumeStep()) {
+                ReplicaState.read(rep, spec.resumeDir() + "/state-slice-" + slice + ".safetensors");
+            } else if (h.step() > 0) {
+                // Lost replica (executor died, task moved): the stream resumes at the right batch with empty memory.
+                rebuilt = true;
+                rep.rng.setState(Trainer.replicaSeed(t.seed(), slice) ^ (h.step() * 0x9E3779B97F4A7C15L));
             }
-            f2 = System.nanoTime();
-            state.readInto(h, rep.model.params.values(), rep.adam.m(), rep.adam.v());
-            rep.adam.setStep(h.adamStep());
-            f3 = System.nanoTime();
+            rep.setStep(h.step());
         }
+        long f2 = System.nanoTime();
+        state.readInto(h, rep.model.params.values(), rep.adam.m(), rep.adam.v());
+        rep.adam.setStep(h.adamStep());
+        long f3 = System.nanoTime();
 
         LrSchedule schedule = LrSchedule.of(t);
         ExpertReport.collect(rep.model, spec.collectStats());
@@ -69,7 +78,7 @@ final class SliceTask {
         String fault = null;
         long t0 = System.nanoTime(), c0 = CpuClock.thread();
         // Every step runs even after faults: in a barrier round the other slices wait for this one's all-reduce contribution.
-        for (int s = 0; s < spec.steps(); s++) {
+        for (int s = 0; s < h.steps(); s++) {
             Replica.StepResult r = rep.step(schedule, t.gradClip(), sync);
             if (!r.applied()) {
                 skipped++;
@@ -83,19 +92,17 @@ final class SliceTask {
         }
         double secs = (System.nanoTime() - t0) / 1e9, cpu = c0 < 0 ? Double.NaN : (CpuClock.thread() - c0) / 1e9;
         if (allReduce != null) allReduce.close();
-        if (spec.checkpointDir() != null)
-            ReplicaState.write(rep, spec.checkpointDir() + "/state-slice-" + slice + ".safetensors", false);
+        if (h.checkpointDir() != null)
+            ReplicaState.write(rep, h.checkpointDir() + "/state-slice-" + slice + ".safetensors", false);
         double[] counts = spec.collectStats() ? ExpertReport.flatten(rep.model) : null;
         TaskContext tc = TaskContext.get();
         long attempt = tc != null ? tc.taskAttemptId() : java.util.concurrent.ThreadLocalRandom.current().nextLong();
-        long p0 = System.nanoTime();
-        StateClient.put(spec.exchange(), spec.round(), slice, attempt, rep.model.params.values(), rep.adam.m(), rep.adam.v());
-        SliceResult.Times times = new SliceResult.Times((f1 - f0 + f3 - f2) / 1e9, (f2 - f1) / 1e9, secs,
-                (System.nanoTime() - p0) / 1e9, cpu, CpuClock.sinceLastTask(cpu0));
-        SliceResult.SliceOutput out = new SliceResult.SliceOutput(slice, attempt, counts, ce, reg, tokens, spec.steps(),
+        // the upload's time (pack) is measured by the exchange as it receives the report inside it
+        SliceResult.Times times = new SliceResult.Times((f3 - f2) / 1e9, (f2 - f1) / 1e9, secs, 0, cpu, CpuClock.sinceLastTask(cpu0));
+        SliceResult.SliceOutput out = new SliceResult.SliceOutput(slice, attempt, counts, ce, reg, tokens, h.steps(),
                 skipped, rebuilt, times, maxSkipRun, fault);
+        state.put(spec.generation(), h.round(), slice, attempt, rep.model.params.values(), rep.adam.m(), rep.adam.v(), out.encode());
         ReplicaRegistry.put(spec.runId(), slice, rep);
-        return out;
     }
 
     static Replica build(RunConfig rc, int slice, int workers) {

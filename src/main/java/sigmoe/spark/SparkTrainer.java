@@ -35,11 +35,11 @@ import sigmoe.train.Trainer;
 /**
  * The parameter-averaging trainer on Spark's core API. The B streams form W fixed slices (one Spark partition each);
  * every round each slice task loads the averaged parameters and Adam moments from the driver's {@link StateServer},
- * runs H local steps on its executor-resident replica (which keeps its XL memory) and sends its state back there;
- * treeAggregate returns the losses, raw expert counts and which task attempt of each slice succeeded. The driver
- * averages those attempts' states straight into the next round's published state, starts the next round
- * ({@link RoundJob}), and only then logs the metrics.jsonl line, validates and checkpoints, while the executors
- * compute: a round's critical path on the driver is its averaging alone.
+ * runs H local steps on its executor-resident replica (which keeps its XL memory) and sends its state back there
+ * with its losses and raw expert counts. A slice task lives for a span of train.rounds_per_job rounds ({@link SpanJob}).
+ * The driver averages the slices' states straight into the next round's published state and only then logs the
+ * metrics.jsonl line, validates and checkpoints, while the executors compute: a round's critical path on the driver
+ * is its averaging alone.
  * With W = 1 it gives exactly the single-process {@link Trainer}'s parameters.
  */
 public final class SparkTrainer {
@@ -124,42 +124,50 @@ public final class SparkTrainer {
         JavaRDD<Integer> rdd = sc.parallelize(slices, workers).cache();
         AllReduceServer allReduce = null;
         StateServer exchange = null;
-        RoundJob jobs = null;
+        SpanJob jobs = null;
         Progress progress = new Progress(plan.state.step(), t.steps());
         double lastTrain = Double.NaN, lastValid = Double.NaN;
         long rebuildsTotal = 0, step = plan.state.step();
+        long lastRound = (t.steps() + h - 1) / h - 1, span = t.roundsPerJob();
         try {
             // Both servers' threads are daemons, and the finally below closes them however the run ends.
             exchange = new StateServer(host, t.exchangePort(), workers);
             int allReducePort = t.exchangePort() == 0 ? 0 : t.exchangePort() + 1;
             allReduce = global ? new AllReduceServer(host, allReducePort, workers, exchange.endpoint().secret()) : null;
-            jobs = new RoundJob(sc, rdd, "sigmoe-train-" + runId, global, t.treeDepth(), out);
+            StateClient.Endpoint exchangeAt = exchange.endpoint(), allReduceAt = allReduce != null ? allReduce.endpoint() : null;
+            String json = resolved.toJson(), resumeDir = plan.resumeDir;
+            long resumeStep = plan.resumeStep;
+            jobs = new SpanJob(sc, rdd, "sigmoe-train-" + runId, global, exchange, (gen, first, lastOfSpan) -> new RoundSpec(
+                    runId, json, workers, gen, first, lastOfSpan, resumeDir, resumeStep, global, allReduceAt, true, exchangeAt), out);
             rdd.count();
             out.printf("training %s on Spark (%s): %,d parameters, %d slices x %d streams x %d tokens, H = %d, %,d steps, "
-                    + "entropy regulariser %s, run dir %s, round-state exchange %s%n", mc.ffn().id, sc.master(),
-                    model.params.size(), workers, t.batchSize() / workers, t.segmentLength(), h, t.steps(),
+                    + "%d rounds per Spark job, entropy regulariser %s, run dir %s, round-state exchange %s%n", mc.ffn().id,
+                    sc.master(), model.params.size(), workers, t.batchSize() / workers, t.segmentLength(), h, t.steps(), span,
                     global ? "global" : "local", dir.uri(), exchange.endpoint());
-            Rounds rounds = new Rounds(t, dir, runId, resolved.toJson(), plan.resumeDir, plan.resumeStep, global,
-                    allReduce != null ? allReduce.endpoint() : null, exchange.endpoint());
+            Rounds rounds = new Rounds(t, dir);
             long loop0 = System.nanoTime(), driverCpu = CpuClock.process();
             Round cur = null;
             if (step < t.steps()) {
                 long r0 = System.nanoTime();
-                exchange.publish(step / h, plan.state);
-                cur = rounds.start(jobs, step, plan.state.adamStep(), r0, System.nanoTime());
+                cur = rounds.next(step, plan.state.adamStep());
+                exchange.publish(cur.round, plan.state, cur.info());
+                cur = cur.publishedAt(r0, System.nanoTime());
+                jobs.start(cur.round, Math.min(cur.round + span - 1, lastRound));
             }
             while (cur != null) {
-                SliceResult sums;
+                StateServer.Arrived arrived;
                 try {
-                    sums = jobs.await();
+                    arrived = jobs.await(cur.round);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("interrupted while round " + cur.round + " ran");
                 }
-                double aggregateS = (jobs.done() - jobs.submitted()) / 1e9;
-                double roundS = (jobs.done() - cur.published) / 1e9;
-                if (sums.slices != workers)
-                    throw new IllegalStateException("round " + cur.round + " returned " + sums.slices + " slices, expected " + workers);
+                long done = System.nanoTime();
+                // the next span's tasks launch while the driver averages (they wait at the exchange for the round)
+                if (cur.round == jobs.last() && cur.round < lastRound) jobs.start(cur.round + 1, Math.min(cur.round + span, lastRound));
+                SliceResult sums = SliceResult.empty();
+                for (SliceResult.SliceOutput o : arrived.outputs()) SliceResult.add(sums, o); // slice order: same sums every run
+                double roundS = (done - cur.published) / 1e9;
                 rebuildsTotal += sums.rebuilds;
                 if (sums.maxSkipRun > Trainer.MAX_SKIPPED_STEPS) {
                     if (cur.ckptTmp != null) deleteQuietly(cur.ckptTmp);
@@ -167,7 +175,7 @@ public final class SparkTrainer {
                 }
                 long m0 = System.nanoTime();
                 // Straight into the buffers the next round is served from, with the finite check in the same pass.
-                RoundBuffers next = exchange.average(cur.round, sums.attempts, cur.end, cur.adamStep + cur.steps - sums.skipped / workers);
+                RoundBuffers next = exchange.average(cur.round, arrived.tokens(), cur.end, cur.adamStep + cur.steps - sums.skipped / workers);
                 // Skipped steps leave a slice's parameters as they were, so the mean stays finite; anything else non-finite
                 // (an overflowing update) must not reach the next round or a checkpoint.
                 if (!next.finite()) {
@@ -191,15 +199,16 @@ public final class SparkTrainer {
                 Round following = null;
                 if (step < t.steps()) {
                     long r0 = System.nanoTime();
-                    exchange.publish(cur.round + 1, next); // no copy: the mean is already in the served buffers
-                    following = rounds.start(jobs, step, next.adamStep(), r0, System.nanoTime());
+                    following = rounds.next(step, next.adamStep());
+                    exchange.publish(following.round, next, following.info()); // no copy: the mean is already in the served buffers
+                    following = following.publishedAt(r0, System.nanoTime());
                 }
                 try {
                     lastTrain = sums.tokens > 0 ? sums.ceSum / sums.tokens : Double.NaN;
                     boolean last = step == t.steps();
                     boolean eval = t.evalInterval() > 0 && (last || step / t.evalInterval() > (step - cur.steps) / t.evalInterval());
                     if (eval || cur.ckptTmp != null) next.paramsInto(model.params.values()); // only when it reads them
-                    Map<String, Object> rec = record(cur, sums, lastTrain, roundS, aggregateS, averageS, model);
+                    Map<String, Object> rec = record(cur, sums, lastTrain, roundS, averageS, jobs.jobs(), model);
                     String extra = sums.rebuilds > 0 ? sums.rebuilds + " replicas rebuilt" : "";
                     if (sums.skipped > 0) {
                         extra = (extra.isEmpty() ? "" : extra + " | ") + sums.skipped + " steps skipped";
@@ -223,7 +232,7 @@ public final class SparkTrainer {
                         dir.pruneCheckpoints(3);
                     }
                 } catch (IOException | RuntimeException | Error e) {
-                    // the next round is not awaited: it is cancelled, and its half-written checkpoint removed
+                    // the next round is not awaited: its job is cancelled (finally), its half-written checkpoint removed
                     if (following != null) {
                         jobs.close();
                         if (following.ckptTmp != null) deleteQuietly(following.ckptTmp);
@@ -232,9 +241,15 @@ public final class SparkTrainer {
                 }
                 cur = following;
             }
+            try {
+                jobs.finish(); // the last span's tasks return after their last upload
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while the last Spark job ended");
+            }
         } finally {
             try {
-                if (jobs != null) jobs.close(); // a round still running after a failure is cancelled
+                if (jobs != null) jobs.close(); // a span still running after a failure is cancelled
             } finally {
                 rdd.unpersist(false);
                 try {
@@ -250,34 +265,30 @@ public final class SparkTrainer {
     }
 
     /**
-     * A round as submitted: its index, steps, counters and checkpoint directory; when its state's publication began
+     * A round as published: its index, steps, counters and checkpoint directory; when its state's publication began
      * (System.nanoTime) and how long it took ("broadcast_s").
      */
-    private record Round(long round, int steps, long end, long adamStep, String ckptTmp, long published, double broadcastS) {}
+    private record Round(long round, int steps, long end, long adamStep, String ckptTmp, long published, double broadcastS) {
+        StateServer.RoundInfo info() { return new StateServer.RoundInfo(steps, ckptTmp); }
 
-    /** What every round's spec shares, and how the next round is started. */
-    private record Rounds(TrainConfig t, RunDirectory dir, String runId, String configJson, String resumeDir, long resumeStep,
-                          boolean global, StateClient.Endpoint allReduce, StateClient.Endpoint exchange) {
-        /** Starts the round from {@code step}, whose state was published from {@code published} to {@code ready}. */
-        Round start(RoundJob jobs, long step, long adamStep, long published, long ready) throws IOException {
+        Round publishedAt(long from, long to) { return new Round(round, steps, end, adamStep, ckptTmp, from, (to - from) / 1e9); }
+    }
+
+    /** How rounds follow each other: their steps and checkpoints. */
+    private record Rounds(TrainConfig t, RunDirectory dir) {
+        /** The round that starts at {@code step} (its checkpoint directory begun when it ends on a checkpoint). */
+        Round next(long step, long adamStep) throws IOException {
             int h = t.averagingFrequency();
-            long round = step / h, totalRounds = (t.steps() + h - 1) / h;
             int steps = (int) Math.min(h, t.steps() - step);
             long end = step + steps;
             boolean ckpt = end == t.steps() || (t.checkpointInterval() > 0 && end / t.checkpointInterval() > step / t.checkpointInterval());
-            String ckptTmp = ckpt ? dir.beginCheckpoint(end) : null;
-            // slices being built at the resumed step restore their state from the checkpoint: the first round only
-            boolean resumed = resumeDir != null && step == resumeStep;
-            RoundSpec spec = new RoundSpec(runId, configJson, t.workers(), round, steps, ckptTmp, resumed ? resumeDir : null,
-                    resumeStep, global, allReduce, true, exchange);
-            jobs.submit(spec, String.format("round %d/%d, steps %d-%d", round + 1, totalRounds, step + 1, end));
-            return new Round(round, steps, end, adamStep, ckptTmp, published, (ready - published) / 1e9);
+            return new Round(step / h, steps, end, adamStep, ckpt ? dir.beginCheckpoint(end) : null, 0, 0);
         }
     }
 
     /** The round's metrics.jsonl line up to its validation and cycle times. */
-    private static Map<String, Object> record(Round r, SliceResult sums, double loss, double roundS, double aggregateS,
-                                              double averageS, TransformerXL model) {
+    private static Map<String, Object> record(Round r, SliceResult sums, double loss, double roundS, double averageS,
+                                              int sparkJobs, TransformerXL model) {
         Map<String, Object> rec = new LinkedHashMap<>();
         rec.put("round", r.round);
         rec.put("step", r.end);
@@ -293,7 +304,7 @@ public final class SparkTrainer {
         rec.put("fetch_s", sums.maxFetchSeconds);
         rec.put("load_s", sums.maxLoadSeconds);
         rec.put("pack_s", sums.maxPackSeconds);
-        rec.put("aggregate_s", aggregateS);
+        rec.put("spark_jobs", sparkJobs);
         rec.put("average_s", averageS);
         rec.put("compute_cpu_s", sums.maxComputeCpuSeconds);
         rec.put("executor_cpu_s", sums.maxExecutorCpuSeconds);
@@ -312,17 +323,6 @@ public final class SparkTrainer {
         if (t.exchangeHost() != null) return t.exchangeHost();
         return sc.getConf().contains("spark.driver.host") ? sc.getConf().get("spark.driver.host")
                 : org.apache.spark.util.Utils.localHostName();
-    }
-
-    /** One round on the executors: barrier stage when the entropy regulariser is global (an all-reduce at every step). */
-    static SliceResult aggregate(JavaRDD<Integer> rdd, RoundSpec spec, boolean barrier, int depth) {
-        JavaRDD<SliceResult.SliceOutput> outs;
-        if (barrier) {
-            outs = BarrierRound.map(rdd, spec);
-        } else {
-            outs = rdd.mapPartitions(it -> java.util.List.of(SliceTask.run(it.next(), spec)).iterator(), true);
-        }
-        return outs.treeAggregate(SliceResult.empty(), SliceResult::add, SliceResult::merge, Math.max(1, depth));
     }
 
     static double validate(TransformerXL model, TokenStream valid, TrainConfig t) {

@@ -19,8 +19,11 @@ final class StateClient implements Closeable {
     /** How long a connection attempt to the driver may take before the task fails. */
     static final int CONNECT_TIMEOUT_MS = 30_000;
 
-    /** The round state's counters, read before its arrays (the replica is found or built in between). */
-    record Header(long step, long adamStep, int n) {}
+    /**
+     * The round served, its state's counters, the round's local steps and checkpoint directory (null when the round is
+     * no checkpoint), read before its arrays (the replica is found or built in between).
+     */
+    record Header(long round, long step, long adamStep, int steps, String checkpointDir, int n) {}
 
     /** The driver's exchange as the tasks see it: host:port and the run's secret (which toString leaves out). */
     record Endpoint(String address, byte[] secret) implements Serializable {
@@ -51,19 +54,36 @@ final class StateClient implements Closeable {
         }
     }
 
-    /** Asks for the state of {@code round}; its arrays follow with {@link #readInto}. */
-    Header get(long round) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * Asks for the first round at or after {@code minRound} that the driver publishes, as a task of the span job of
+     * {@code generation}, and waits for it; null when that span is over (its task returns). Its arrays follow with
+     * {@link #readInto}.
+     */
+    Header get(long generation, long minRound) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN);
+        int status;
         try {
-            write(channel, b.put(StateServer.GET).putLong(round).flip());
+            write(channel, b.put(StateServer.GET).putLong(generation).putLong(minRound).flip());
             read(channel, b.clear().limit(4), false);
+            status = b.getInt(0);
+            if (status == StateServer.OK) read(channel, b.clear().limit(32), false);
         } catch (IOException e) {
             throw closed(e);
         }
-        if (b.getInt(0) != StateServer.OK)
-            throw new IOException("the driver no longer serves the state of round " + round + " (a stale task attempt)");
-        read(channel, b.clear().limit(20), false);
-        return new Header(b.getLong(0), b.getLong(8), b.getInt(16));
+        if (status == StateServer.SPAN_END) return null;
+        if (status != StateServer.OK)
+            throw new IOException("the driver no longer serves rounds to span job " + generation + " (a stale task attempt)");
+        int dirBytes = b.getInt(28);
+        long round = b.getLong(0), step = b.getLong(8), adamStep = b.getLong(16);
+        int steps = b.getInt(24);
+        String dir = null;
+        if (dirBytes >= 0) {
+            ByteBuffer d = ByteBuffer.allocate(dirBytes);
+            read(channel, d, false);
+            dir = new String(d.array(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        read(channel, b.clear().limit(4), false);
+        return new Header(round, step, adamStep, steps, dir, b.getInt(0));
     }
 
     /** Reads the parameters, Adam m and Adam v of the state just announced into these flat FLOAT arrays. */
@@ -72,26 +92,35 @@ final class StateClient implements Closeable {
     }
 
     /**
-     * Sends this slice attempt's state for {@code round} (one connection per upload): the header, the driver's
-     * go-ahead, the three arrays, the driver's receipt.
+     * Sends this slice attempt's state for {@code round} and its round report over this connection: the header, the
+     * driver's go-ahead, the three arrays and the report, the driver's receipt.
      */
-    static void put(Endpoint exchange, long round, int slice, long token, INDArray params, INDArray m, INDArray v) throws IOException {
-        try (StateClient c = new StateClient(exchange, slice)) {
-            int n = (int) params.length();
-            ByteBuffer b = ByteBuffer.allocate(25).order(ByteOrder.LITTLE_ENDIAN);
-            try {
-                write(c.channel, b.put(StateServer.PUT).putLong(round).putInt(slice).putLong(token).putInt(n).flip());
-                read(c.channel, b.clear().limit(4), false); // accepted or refused before any array is sent
-                if (b.getInt(0) == StateServer.OK) {
-                    for (INDArray a : new INDArray[] {params, m, v}) write(c.channel, bytes(a, n));
-                    read(c.channel, b.clear().limit(4), false); // the receipt: the whole state arrived
-                }
-            } catch (IOException e) {
-                throw c.closed(e);
+    void put(long generation, long round, int slice, long token, INDArray params, INDArray m, INDArray v, byte[] report)
+            throws IOException {
+        int n = (int) params.length();
+        ByteBuffer b = ByteBuffer.allocate(37).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            write(channel, b.put(StateServer.PUT).putLong(generation).putLong(round).putInt(slice).putLong(token).putInt(n)
+                    .putInt(report.length).flip());
+            read(channel, b.clear().limit(4), false); // accepted or refused before any array is sent
+            if (b.getInt(0) == StateServer.OK) {
+                for (INDArray a : new INDArray[] {params, m, v}) write(channel, bytes(a, n));
+                write(channel, ByteBuffer.wrap(report));
+                read(channel, b.clear().limit(4), false); // the receipt: the whole state arrived
             }
-            if (b.getInt(0) != StateServer.OK)
-                throw new IOException("the driver refused slice " + slice + "'s state of round " + round + " with " + n
-                        + " values per array (a stale task attempt, or a state of another model)");
+        } catch (IOException e) {
+            throw closed(e);
+        }
+        if (b.getInt(0) != StateServer.OK)
+            throw new IOException("the driver refused slice " + slice + "'s state of round " + round + " with " + n
+                    + " values per array (a stale task attempt, or a state of another model)");
+    }
+
+    /** {@link #put} on a connection of its own. */
+    static void put(Endpoint exchange, long generation, long round, int slice, long token, INDArray params, INDArray m, INDArray v,
+                    byte[] report) throws IOException {
+        try (StateClient c = new StateClient(exchange, slice)) {
+            c.put(generation, round, slice, token, params, m, v, report);
         }
     }
 

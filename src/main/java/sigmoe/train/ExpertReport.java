@@ -11,7 +11,7 @@ import sigmoe.nn.moe.ExpertStats;
 
 /**
  * Raw, additive expert counts of every σ-MoE layer of a model, flattened into one double[] so replicas' counts can be
- * summed (Spark treeAggregate) before any ratio is computed (paper.md §5, pitfall 16).
+ * summed (on the driver, over every slice's report) before any ratio is computed (paper.md §5, pitfall 16).
  */
 public final class ExpertReport {
     private ExpertReport() {}

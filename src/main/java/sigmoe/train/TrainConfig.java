@@ -29,7 +29,7 @@ import java.util.List;
  * @param workers              Spark slices W: the B streams are split into W fixed contiguous groups
  * @param averagingFrequency   H: local steps between parameter averagings (1 = every step)
  * @param averageOptimizerState average Adam moments together with the parameters
- * @param treeDepth            depth of Spark's treeAggregate when summing replicas
+ * @param roundsPerJob         rounds a Spark job spans: its slice tasks stay alive from round to round (1 = a job per round)
  * @param entropyRegMode       σ-MoE regulariser's batch: global (all workers, as the paper) or local (per worker)
  * @param master               Spark master URL (local[*], spark://..., yarn)
  * @param exchangeHost         address the driver's round-state exchange listens on and executors connect to; null =
@@ -61,7 +61,7 @@ public record TrainConfig(
         int workers,
         int averagingFrequency,
         boolean averageOptimizerState,
-        int treeDepth,
+        int roundsPerJob,
         EntropyRegMode entropyRegMode,
         String master,
         String exchangeHost,
@@ -72,11 +72,11 @@ public record TrainConfig(
                        LrSchedule lrSchedule, long warmup, double adamBeta1, double adamBeta2, double adamEps, double gradClip,
                        long logInterval, long evalInterval, long evalBatches, int evalMemSegments, int evalBatch,
                        long checkpointInterval, String data, String runDir, boolean resume, int workers,
-                       int averagingFrequency, boolean averageOptimizerState, int treeDepth, EntropyRegMode entropyRegMode,
+                       int averagingFrequency, boolean averageOptimizerState, int roundsPerJob, EntropyRegMode entropyRegMode,
                        String master) {
         this(seed, batchSize, segmentLength, memSegments, steps, lr, lrSchedule, warmup, adamBeta1, adamBeta2, adamEps,
                 gradClip, logInterval, evalInterval, evalBatches, evalMemSegments, evalBatch, checkpointInterval, data, runDir,
-                resume, workers, averagingFrequency, averageOptimizerState, treeDepth, entropyRegMode, master, null, 0);
+                resume, workers, averagingFrequency, averageOptimizerState, roundsPerJob, entropyRegMode, master, null, 0);
     }
 
     /** Learning-rate schedule after the warm-up. */
@@ -135,7 +135,7 @@ public record TrainConfig(
         if (data == null || data.isBlank()) p.add("data must name the prepared corpus directory (e.g. train.data=data/wt103)");
         if (runDir == null || runDir.isBlank()) p.add("run_dir must be a directory URI (got '" + runDir + "')");
         if (averagingFrequency < 1) p.add("averaging_frequency must be >= 1 (got " + averagingFrequency + ")");
-        if (treeDepth < 1) p.add("tree_depth must be >= 1 (got " + treeDepth + ")");
+        if (roundsPerJob < 1) p.add("rounds_per_job must be >= 1 (got " + roundsPerJob + ")");
         if (master == null || master.isBlank()) p.add("master must be a Spark master URL such as local[*] (got '" + master + "')");
         if (lrSchedule == null) p.add("lr_schedule must be cosine or constant");
         if (entropyRegMode == null) p.add("entropy_reg_mode must be global or local");

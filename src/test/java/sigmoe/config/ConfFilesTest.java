@@ -177,7 +177,7 @@ class ConfFilesTest {
         return new TrainConfig(t.seed(), t.batchSize(), t.segmentLength(), t.memSegments(), t.steps(), t.lr(),
                 t.lrSchedule(), t.warmup(), t.adamBeta1(), t.adamBeta2(), t.adamEps(), t.gradClip(), t.logInterval(),
                 t.evalInterval(), t.evalBatches(), t.evalMemSegments(), t.evalBatch(), t.checkpointInterval(), data, "-",
-                t.resume(), t.workers(), t.averagingFrequency(), t.averageOptimizerState(), t.treeDepth(),
+                t.resume(), t.workers(), t.averagingFrequency(), t.averageOptimizerState(), t.roundsPerJob(),
                 t.entropyRegMode(), t.master());
     }
 

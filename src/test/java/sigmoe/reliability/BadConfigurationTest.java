@@ -92,7 +92,8 @@ class BadConfigurationTest {
         override("eval batches negative", 2, "train.eval_batches=-1", "eval_batches");
         override("checkpoint interval negative", 2, "train.checkpoint_interval=-1", "checkpoint_interval");
         override("H 0", 2, "train.averaging_frequency=0", "averaging_frequency");
-        override("tree depth 0", 2, "train.tree_depth=0", "tree_depth");
+        override("rounds per job 0", 2, "train.rounds_per_job=0", "rounds_per_job");
+        override("removed key tree_depth", 2, "train.tree_depth=2", "was removed");
         override("unknown schedule", 2, "train.lr_schedule=linear", "train.lr_schedule", "cosine");
         override("unknown regulariser mode", 2, "train.entropy_reg_mode=both", "train.entropy_reg_mode", "global");
         override("eval batch 0", 2, "train.eval_batch=0", "eval_batch");

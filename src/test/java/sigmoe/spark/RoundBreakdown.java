@@ -20,8 +20,9 @@ import sigmoe.config.RunConfig;
 /**
  * One benchmark run of the Spark trainer in executor JVMs of 1 core (local-cluster) and where its round time went:
  * the trainer's own timings from metrics.jsonl (the state's publication on the driver, the slowest slice's download /
- * replica lookup / compute / upload, the driver's aggregation wait and averaging, whole cycles from {@code elapsed_s}) together with Spark's
- * task metrics ({@link RoundTimeline}). The first round (JIT, ND4J loading, replica build) is not measured.
+ * replica lookup / compute / upload, the driver's averaging, whole cycles from {@code elapsed_s}) together with Spark's
+ * job metrics ({@link RoundTimeline}: jobs, and what each costs to start). The first round (JIT, ND4J loading, replica
+ * build, the first job's start) is not measured.
  */
 final class RoundBreakdown {
     /** The part "broadcast_s" of metrics.jsonl: the round state copied into the driver's exchange. */
@@ -54,37 +55,31 @@ final class RoundBreakdown {
         }
         List<JsonNode> m = new ArrayList<>();
         for (String l : Files.readAllLines(dir.resolve("metrics.jsonl"))) m.add(new ObjectMapper().readTree(l));
-        List<RoundTimeline.Job> jobs = timeline.rounds();
-        if (jobs.size() != m.size())
-            throw new IllegalStateException(label + ": " + jobs.size() + " round jobs but " + m.size() + " metrics lines");
+        List<RoundTimeline.Job> jobs = timeline.spans();
+        // Spark's per-job machinery, paid once per span of train.rounds_per_job rounds (in the cycle of the span's
+        // first round): submit → first task launch, and the slowest task's deserialisation
+        double perJob = 0;
+        for (RoundTimeline.Job j : jobs) {
+            long deser = j.tasks.stream().mapToLong(RoundTimeline.Task::deserialize).max().orElse(0);
+            perJob += ((j.firstLaunch() - j.submitted) + deser) / 1e3 / jobs.size();
+        }
         Map<String, Double> parts = new LinkedHashMap<>();
         double cycle = 0, compute = 0;
         double[] tps = new double[m.size() - 1];
         int n = m.size() - 1;
         for (int r = 1; r < m.size(); r++) {
             JsonNode x = m.get(r);
-            RoundTimeline.Job j = jobs.get(r);
-            RoundTimeline.Task last = j.last();
             double c = x.get("elapsed_s").asDouble() - m.get(r - 1).get("elapsed_s").asDouble();
-            double spanToLast = (last.finish() - j.submitted) / 1e3;
             double attributed = 0;
             Map<String, Double> p = new LinkedHashMap<>();
             p.put(PUBLISH, x.get("broadcast_s").asDouble());
-            p.put("Spark: job submit to first task launch", (j.firstLaunch() - j.submitted) / 1e3);
-            p.put("executor: task deserialisation", last.deserialize() / 1e3);
             p.put("executor: state download into the replica (fetch)", x.get("fetch_s").asDouble());
             p.put("executor: find or build the replica (load)", x.get("load_s").asDouble());
-            p.put("executor: state upload to the driver (pack)", x.get("pack_s").asDouble());
-            p.put("executor: rest of the task (unattributed)", Math.max(0, last.run() / 1e3 - x.get("fetch_s").asDouble()
-                    - x.get("load_s").asDouble() - x.get("compute_s").asDouble() - x.get("pack_s").asDouble()));
-            p.put("executor: result serialisation", last.resultSerialize() / 1e3);
-            p.put("result transfer + driver deserialisation (last task)", last.transfer() / 1e3);
-            p.put("driver: merge (combOp: losses, counts) + job end", Math.max(0, x.get("aggregate_s").asDouble() - spanToLast));
+            p.put("executor: state + report upload, as the driver received it (pack)", x.get("pack_s").asDouble());
             p.put("driver: averaging of the uploads + finite check", x.get("average_s").asDouble());
             for (double v : p.values()) attributed += v;
             attributed += x.get("compute_s").asDouble();
-            p.put("driver: metrics, expert stats, rest (unattributed)", Math.max(0, c - attributed));
-            p.put("result bytes per task (MB)", last.resultBytes() / 1e6);
+            p.put("rest: waits, wake-ups, task bookkeeping, Spark job starts (unattributed)", Math.max(0, c - attributed));
             // CPU seconds: what the communication costs on an idle machine (its wall time here is mostly waiting for a core)
             double computeCpu = x.get("compute_cpu_s").asDouble(), executorCpu = x.get("executor_cpu_s").asDouble();
             double outsideCpu = Math.max(0, executorCpu - computeCpu) + x.get("driver_cpu_s").asDouble();
@@ -97,6 +92,8 @@ final class RoundBreakdown {
             compute += x.get("compute_s").asDouble() / n;
             tps[r - 1] = x.get("tokens").asDouble() / c;
         }
+        parts.put("Spark jobs in the run (one per span of train.rounds_per_job rounds)", (double) jobs.size());
+        parts.put("per Spark job: submit → first task launch + task deserialisation", perJob);
         long rebuilds = m.stream().mapToLong(j -> j.get("rebuilds").asLong()).sum();
         Arrays.sort(tps);
         return new Result(label, workers, h, n, tps[n / 2], cycle, compute, parts, rebuilds);

@@ -12,8 +12,8 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.TaskInfo;
 
 /**
- * The Spark side of a trainer round, for the benchmark: per job (one per round, named by the trainer's job description
- * "round r/n, ...") its submission and end on the driver's clock and, per task, Spark's own phase metrics. Spark
+ * The Spark side of a training run, for the benchmark: per job (one per span of rounds, named by the trainer's job
+ * description "rounds a-b") its submission and end on the driver's clock and, per task, Spark's own phase metrics. Spark
  * delivers listener events asynchronously, so read them after the run has finished.
  */
 final class RoundTimeline extends SparkListener {
@@ -72,10 +72,10 @@ final class RoundTimeline extends SparkListener {
         }
     }
 
-    /** The training rounds' jobs in submission order. */
-    List<Job> rounds() {
+    /** The training spans' jobs in submission order. */
+    List<Job> spans() {
         List<Job> out = new ArrayList<>();
-        for (Job j : byJob.values()) if (j.description.startsWith("round ") && !j.tasks.isEmpty()) out.add(j);
+        for (Job j : byJob.values()) if (j.description.startsWith("rounds ") && !j.tasks.isEmpty()) out.add(j);
         out.sort((a, b) -> Long.compare(a.submitted, b.submitted));
         return out;
     }

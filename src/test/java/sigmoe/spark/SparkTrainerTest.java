@@ -113,6 +113,34 @@ class SparkTrainerTest {
         assertEquals(0, m.get(m.size() - 1).get("rebuilds").asLong());
     }
 
+    /**
+     * Slice tasks that live for a span of rounds compute what a job per round computes, bit for bit, whatever the
+     * span (one that does not divide the rounds included), with one Spark job per span.
+     */
+    @Test
+    void theSpanOfASliceTaskChangesNothingButTheNumberOfSparkJobs() throws Exception {
+        byte[] want = null;
+        List<JsonNode> wantMetrics = null;
+        for (int span : new int[] {1, 3, 10}) {
+            String dir = tmp.resolve("span-" + span).toString();
+            spark(config(dir, 14, 2, 2, "train.rounds_per_job=" + span));
+            byte[] got = model(dir, 14);
+            List<JsonNode> m = metrics(dir);
+            assertEquals(7, m.size());
+            assertEquals((7 + span - 1) / span, m.get(6).get("spark_jobs").asInt(), "one job per span of " + span + " rounds");
+            if (want == null) {
+                want = got;
+                wantMetrics = m;
+                continue;
+            }
+            assertArrayEquals(want, got, "span " + span);
+            for (int r = 0; r < 7; r++) {
+                assertEquals(wantMetrics.get(r).get("loss").asDouble(), m.get(r).get("loss").asDouble(), 0, "round " + r);
+                assertEquals(wantMetrics.get(r).get("experts").toString(), m.get(r).get("experts").toString());
+            }
+        }
+    }
+
     @Test
     void aResumedTwoSliceRunEqualsTheUninterruptedOneBitForBit() throws Exception {
         String dir = tmp.resolve("resume").toString();

@@ -46,7 +46,21 @@ class StateServerTest {
 
     static float[] floats(INDArray a) { return SliceTask.get(a); }
 
-    static StateServer server(int workers) throws IOException { return new StateServer("127.0.0.1", 0, workers); }
+    /** A round's instructions that these tests do not look at. */
+    static final StateServer.RoundInfo INFO = new StateServer.RoundInfo(0, null);
+
+    /** An exchange whose span job 0 may fetch any round. */
+    static StateServer server(int workers) throws IOException {
+        StateServer s = new StateServer("127.0.0.1", 0, workers);
+        s.beginSpan(0, Long.MAX_VALUE, false);
+        return s;
+    }
+
+    /** A slice's round report as SliceTask sends it. */
+    static byte[] report(int slice, long attempt) {
+        return new SliceResult.SliceOutput(slice, attempt, new double[] {slice, 1}, 2.5 * slice, 0.25, 100 + slice, 3, 0, false,
+                new SliceResult.Times(0.1, 0.2, 0.3, 0, 0.4, 0.5), 0, null).encode();
+    }
 
     /** A replica holding {@code s}, uploaded as the given slice's attempt. */
     static void upload(StateClient.Endpoint to, long round, int slice, long attempt, RoundState s) throws IOException {
@@ -54,7 +68,7 @@ class StateServerTest {
         SliceTask.put(r[0], s.params());
         SliceTask.put(r[1], s.m());
         SliceTask.put(r[2], s.v());
-        StateClient.put(to, round, slice, attempt, r[0], r[1], r[2]);
+        StateClient.put(to, 0, round, slice, attempt, r[0], r[1], r[2], report(slice, attempt));
     }
 
     static void upload(StateServer server, long round, int slice, long attempt, RoundState s) throws IOException {
@@ -73,19 +87,19 @@ class StateServerTest {
             s.params()[7] = Float.NaN;
             s.v()[8] = Float.NEGATIVE_INFINITY;
             s.m()[9] = Float.MIN_VALUE; // a subnormal
-            server.publish(3, s);
+            server.publish(3, s, INFO);
             INDArray[] r = replica();
             try (StateClient c = new StateClient(server.endpoint(), 0)) {
-                StateClient.Header h = c.get(3);
-                assertEquals(new StateClient.Header(30, 29, N), h);
+                StateClient.Header h = c.get(0, 3);
+                assertEquals(new StateClient.Header(3, 30, 29, 0, null, N), h);
                 c.readInto(h, r[0], r[1], r[2]);
             }
             assertArrayEquals(s.params(), floats(r[0]));
             assertArrayEquals(s.m(), floats(r[1]));
             assertArrayEquals(s.v(), floats(r[2]));
             // and back: the mean of two slices that uploaded these very arrays is them, bit for bit
-            StateClient.put(server.endpoint(), 3, 0, 11, r[0], r[1], r[2]);
-            StateClient.put(server.endpoint(), 3, 1, 12, r[0], r[1], r[2]);
+            StateClient.put(server.endpoint(), 0, 3, 0, 11, r[0], r[1], r[2], report(0, 11));
+            StateClient.put(server.endpoint(), 0, 3, 1, 12, r[0], r[1], r[2], report(1, 12));
             RoundState back = mean(server, 3, Map.of(0, 11L, 1, 12L), 31, 30);
             assertArrayEquals(s.m(), back.m());
             assertArrayEquals(s.v(), back.v());
@@ -102,7 +116,7 @@ class StateServerTest {
         RoundState[] means = new RoundState[2];
         for (int order = 0; order < 2; order++) {
             try (StateServer two = server(2)) {
-                two.publish(0, a);
+                two.publish(0, a, INFO);
                 if (order == 0) {
                     upload(two, 0, 1, 501, b);
                     upload(two, 0, 0, 500, a);
@@ -133,7 +147,7 @@ class StateServerTest {
         s[2].v()[9] = 3e38f;
         s[0].v()[9] = 3e38f;
         try (StateServer three = server(3)) {
-            three.publish(2, s[0]);
+            three.publish(2, s[0], INFO);
             for (int w : new int[] {2, 0, 1}) upload(three, 2, w, 10 + w, s[w]);
             RoundState mean = mean(three, 2, Map.of(0, 10L, 1, 11L, 2, 12L), 6, 6);
             float[] got = mean.v();
@@ -151,7 +165,7 @@ class StateServerTest {
     void oneSlicesMeanIsItsOwnFloats() throws Exception {
         RoundState a = state(3, 2);
         try (StateServer one = server(1)) {
-            one.publish(0, a);
+            one.publish(0, a, INFO);
             upload(one, 0, 0, 9, a);
             RoundState same = mean(one, 0, Map.of(0, 9L), 4, 3);
             assertArrayEquals(a.params(), same.params(), "W = 1: the slice's own floats, as the single-process trainer has them");
@@ -164,7 +178,7 @@ class StateServerTest {
     static RoundState download(StateServer server, long round) throws IOException {
         INDArray[] r = replica();
         try (StateClient c = new StateClient(server.endpoint(), 0)) {
-            StateClient.Header h = c.get(round);
+            StateClient.Header h = c.get(0, round);
             c.readInto(h, r[0], r[1], r[2]);
             return new RoundState(h.step(), h.adamStep(), floats(r[0]), floats(r[1]), floats(r[2]));
         }
@@ -181,13 +195,13 @@ class StateServerTest {
     @Test
     void theMeanIsServedAsTheNextRoundWithoutACopyAndStaysIntactDuringThatRound() throws Exception {
         try (StateServer server = server(2)) {
-            server.publish(0, state(1, 2));
+            server.publish(0, state(1, 2), INFO);
             upload(server, 0, 0, 1, state(2, 2));
             upload(server, 0, 1, 2, state(3, 2));
             RoundBuffers next = server.average(0, Map.of(0, 1L, 1, 2L), 4, 3);
             assertTrue(next.finite());
             RoundState mean0 = next.toRoundState();
-            server.publish(1, next);
+            server.publish(1, next, INFO);
             assertSameState(mean0, download(server, 1));
             // round 1: its uploads arrive and are averaged; round 0's mean (served for round 1) is not touched, so the
             // driver's checkpoint or validation of round 0, running meanwhile, reads it as it was
@@ -199,7 +213,7 @@ class StateServerTest {
             INDArray model = Nd4j.create(DataType.FLOAT, N);
             next.paramsInto(model);
             assertArrayEquals(mean0.params(), floats(model));
-            server.publish(2, after);
+            server.publish(2, after, INFO);
             assertSameState(after.toRoundState(), download(server, 2));
         }
     }
@@ -211,12 +225,12 @@ class StateServerTest {
                 RoundState a = state(1, 2), b = state(2, 2);
                 float[][] arrays = {b.params(), b.m(), b.v()};
                 arrays[k][N - 1] = k == 1 ? Float.NaN : Float.POSITIVE_INFINITY; // in the last, partial block
-                server.publish(0, a);
+                server.publish(0, a, INFO);
                 upload(server, 0, 0, 1, a);
                 upload(server, 0, 1, 2, b);
                 RoundBuffers bad = server.average(0, Map.of(0, 1L, 1, 2L), 4, 3);
                 assertFalse(bad.finite(), "array " + k);
-                assertThrows(IllegalStateException.class, () -> server.publish(1, bad));
+                assertThrows(IllegalStateException.class, () -> server.publish(1, bad, INFO));
                 assertSameState(a, download(server, 0)); // round 0 is still what is served
                 arrays[k][N - 1] = 3e38f; // 3e38 + 3e38 overflows a float sum, not the double one: finite
                 a.params()[N - 1] = a.m()[N - 1] = a.v()[N - 1] = 3e38f;
@@ -231,19 +245,21 @@ class StateServerTest {
     void aStaleRoundIsNeitherServedNorTaken() throws Exception {
         RoundState s0 = state(1, 2), s1 = state(2, 4);
         try (StateServer server = server(1)) {
-            server.publish(0, s0);
+            server.publish(0, s0, INFO);
             upload(server, 0, 0, 1, s0);
             mean(server, 0, Map.of(0, 1L), 4, 3);
-            server.publish(1, s1);
+            server.publish(1, s1, INFO);
             IOException put = assertThrows(IOException.class, () -> upload(server, 0, 0, 2, s0));
             assertTrue(put.getMessage().contains("round 0"), put.getMessage());
-            try (StateClient c = new StateClient(server.endpoint(), 0)) {
-                IOException get = assertThrows(IOException.class, () -> c.get(0));
-                assertTrue(get.getMessage().contains("stale"), get.getMessage());
-            }
             assertThrows(IllegalStateException.class, () -> mean(server, 1, Map.of(0, 2L), 6, 5));
             upload(server, 1, 0, 3, s1); // the buffers of round 0 are reused
             assertArrayEquals(s1.m(), mean(server, 1, Map.of(0, 3L), 6, 5).m());
+            // a re-run span job supersedes generation 0: its fetches are refused as stale
+            server.beginSpan(1, 5, true);
+            try (StateClient c = new StateClient(server.endpoint(), 0)) {
+                IOException get = assertThrows(IOException.class, () -> c.get(0, 1));
+                assertTrue(get.getMessage().contains("stale"), get.getMessage());
+            }
         }
     }
 
@@ -251,7 +267,7 @@ class StateServerTest {
     void aHalfSentUploadIsNeverAveraged() throws Exception {
         RoundState good = state(1, 2);
         try (StateServer server = server(1)) {
-            server.publish(0, good);
+            server.publish(0, good, INFO);
             halfUpload(server, 0, 0, 3);
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> mean(server, 0, Map.of(0, 3L), 2, 1));
             assertTrue(e.getMessage().contains("slice 0 (task attempt 3)"), e.getMessage());
@@ -265,7 +281,7 @@ class StateServerTest {
     void aRetryWithANewAttemptReplacesNothingUntilAveragedWithItsToken() throws Exception {
         RoundState lost = state(99, 2), retry = state(1, 2), other = state(5, 2);
         try (StateServer server = server(2)) {
-            server.publish(0, retry);
+            server.publish(0, retry, INFO);
             upload(server, 0, 0, 1, lost); // an attempt Spark lost after it uploaded
             upload(server, 0, 1, 2, other);
             upload(server, 0, 0, 4, retry); // slice 0's retry
@@ -283,13 +299,13 @@ class StateServerTest {
     void aConnectionWithoutTheRunsSecretIsClosedAndCounted() throws Exception {
         RoundState s = state(1, 2);
         try (StateServer server = server(1)) {
-            server.publish(0, s);
+            server.publish(0, s, INFO);
             StateClient.Endpoint real = server.endpoint();
             byte[] wrong = real.secret().clone();
             wrong[0] ^= 1;
             StateClient.Endpoint forged = new StateClient.Endpoint(real.address(), wrong);
             try (StateClient c = new StateClient(forged, 0)) {
-                IOException e = assertThrows(IOException.class, () -> c.get(0));
+                IOException e = assertThrows(IOException.class, () -> c.get(0, 0));
                 assertTrue(e.getMessage().contains("secret"), e.getMessage());
             }
             assertThrows(IOException.class, () -> upload(forged, 0, 0, 1, s));
@@ -360,8 +376,8 @@ class StateServerTest {
         StateClient.Endpoint e = server.endpoint();
         String[] hp = e.address().split(":");
         try (Socket s = new Socket(hp[0], Integer.parseInt(hp[1])); OutputStream out = s.getOutputStream()) {
-            ByteBuffer b = ByteBuffer.allocate(DriverServers.SECRET_BYTES + 25 + 4000).order(ByteOrder.LITTLE_ENDIAN);
-            b.put(e.secret()).put(StateServer.PUT).putLong(round).putInt(slice).putLong(attempt).putInt(N);
+            ByteBuffer b = ByteBuffer.allocate(DriverServers.SECRET_BYTES + 37 + 4000).order(ByteOrder.LITTLE_ENDIAN);
+            b.put(e.secret()).put(StateServer.PUT).putLong(0).putLong(round).putInt(slice).putLong(attempt).putInt(N).putInt(100);
             out.write(b.array());
             out.flush();
         }
