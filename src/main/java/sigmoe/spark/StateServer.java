@@ -240,35 +240,49 @@ final class StateServer implements Closeable {
         out.step = step;
         out.adamStep = adamStep;
         // In blocks through heap arrays: bulk copies out of the direct buffers and plain loops the JIT vectorises
-        // (FloatBuffer.get(i) per element was ~15 ns); the sums and their order are as element by element.
-        float[] o = new float[Math.min(n, BLOCK)], term = workers > 1 ? new float[o.length] : null;
-        double[] sum = workers > 2 ? new double[o.length] : null;
-        float maxAbs = 0; // NaN once any mean is NaN (Math.max propagates it), > MAX_VALUE once one is infinite
+        // (FloatBuffer.get(i) per element was ~15 ns); the sums and their order are as element by element, so the
+        // blocks can go to parallel workers (the executors wait for this mean: its cores are free) with the same bits.
+        FloatBuffer[][] f = new FloatBuffer[3][workers];
+        FloatBuffer[] dst = new FloatBuffer[3];
         for (int k = 0; k < 3; k++) {
-            FloatBuffer[] f = new FloatBuffer[workers];
-            for (int w = 0; w < workers; w++) f[w] = parts[w].arrays[k].duplicate().clear().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            FloatBuffer dst = out.floats(k);
-            for (int at = 0; at < n; at += BLOCK) {
-                int len = Math.min(BLOCK, n - at);
-                // the first term as it is: one slice's mean is its own floats, and a -0.0 in every slice stays -0.0
-                f[0].get(at, o, 0, len);
-                if (workers == 2) { // the exact double sum of two floats, halved and rounded once
-                    f[1].get(at, term, 0, len);
-                    for (int i = 0; i < len; i++) o[i] = (float) (((double) o[i] + term[i]) / 2);
-                } else if (workers > 2) {
-                    for (int i = 0; i < len; i++) sum[i] = o[i];
-                    for (int w = 1; w < workers; w++) {
-                        f[w].get(at, term, 0, len);
-                        for (int i = 0; i < len; i++) sum[i] += term[i];
-                    }
-                    for (int i = 0; i < len; i++) o[i] = (float) (sum[i] / workers);
-                }
-                for (int i = 0; i < len; i++) maxAbs = Math.max(maxAbs, Math.abs(o[i])); // the block is still in the cache
-                dst.put(at, o, 0, len);
-            }
+            for (int w = 0; w < workers; w++)
+                f[k][w] = parts[w].arrays[k].duplicate().clear().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            dst[k] = out.floats(k);
         }
+        int blocks = (n + BLOCK - 1) / BLOCK, ways = Math.min(3 * blocks, Runtime.getRuntime().availableProcessors());
+        // NaN once any mean is NaN (Math.max propagates it), > MAX_VALUE once one is infinite
+        float maxAbs = java.util.stream.IntStream.range(0, ways).parallel()
+                .mapToObj(p -> averageBlocks(f, dst, n, workers, (int) ((long) 3 * blocks * p / ways), (int) ((long) 3 * blocks * (p + 1) / ways)))
+                .reduce(0f, Math::max);
         out.finite = maxAbs <= Float.MAX_VALUE;
         return out;
+    }
+
+    /** Averages blocks [from, to) of the three arrays (block b: array b / blocks); returns their largest |mean|. */
+    private static float averageBlocks(FloatBuffer[][] f, FloatBuffer[] dst, int n, int workers, int from, int to) {
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        float[] o = new float[Math.min(n, BLOCK)], term = workers > 1 ? new float[o.length] : null;
+        double[] sum = workers > 2 ? new double[o.length] : null;
+        float maxAbs = 0;
+        for (int b = from; b < to; b++) {
+            int k = b / blocks, at = (b % blocks) * BLOCK, len = Math.min(BLOCK, n - at);
+            // the first term as it is: one slice's mean is its own floats, and a -0.0 in every slice stays -0.0
+            f[k][0].get(at, o, 0, len);
+            if (workers == 2) { // the exact double sum of two floats, halved and rounded once
+                f[k][1].get(at, term, 0, len);
+                for (int i = 0; i < len; i++) o[i] = (float) (((double) o[i] + term[i]) / 2);
+            } else if (workers > 2) {
+                for (int i = 0; i < len; i++) sum[i] = o[i];
+                for (int w = 1; w < workers; w++) {
+                    f[k][w].get(at, term, 0, len);
+                    for (int i = 0; i < len; i++) sum[i] += term[i];
+                }
+                for (int i = 0; i < len; i++) o[i] = (float) (sum[i] / workers);
+            }
+            for (int i = 0; i < len; i++) maxAbs = Math.max(maxAbs, Math.abs(o[i])); // the block is still in the cache
+            dst[k].put(at, o, 0, len);
+        }
+        return maxAbs;
     }
 
     private void accept() {
