@@ -8,21 +8,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.api.buffer.DataType;
-import sigmoe.config.ConfigException;
 import sigmoe.config.RunConfig;
 import sigmoe.data.Corpus;
 import sigmoe.data.TokenStream;
-import sigmoe.model.Checkpoint;
-import sigmoe.model.CheckpointState;
 import sigmoe.model.ModelConfig;
-import sigmoe.model.SafetensorsException;
 import sigmoe.nn.Param;
 import sigmoe.model.TransformerXL;
 import sigmoe.train.ExpertReport;
@@ -77,7 +69,7 @@ public final class SparkTrainer {
         if (t.resume() && !dir.checkpointSteps().isEmpty()) {
             resumeStep = dir.checkpointSteps().get(dir.checkpointSteps().size() - 1);
             resumeDir = dir.checkpointDir(resumeStep);
-            state = readState(resumeDir, model, resumeStep, t.workers());
+            state = SparkCheckpoint.readState(resumeDir, model, resumeStep, t.workers());
             out.println("resumed from " + resumeDir + " at step " + resumeStep);
         }
         return new Plan(resolved, dir, valid, model, state, resumeDir, resumeStep);
@@ -170,7 +162,7 @@ public final class SparkTrainer {
                 double roundS = (done - cur.published) / 1e9;
                 rebuildsTotal += sums.rebuilds;
                 if (sums.maxSkipRun > Trainer.MAX_SKIPPED_STEPS) {
-                    if (cur.ckptTmp != null) deleteQuietly(cur.ckptTmp);
+                    if (cur.ckptTmp != null) SparkCheckpoint.deleteQuietly(cur.ckptTmp);
                     throw Trainer.stopped(cur.end, sums.maxSkipRun, sums.fault, dir);
                 }
                 long m0 = System.nanoTime();
@@ -179,7 +171,7 @@ public final class SparkTrainer {
                 // Skipped steps leave a slice's parameters as they were, so the mean stays finite; anything else non-finite
                 // (an overflowing update) must not reach the next round or a checkpoint.
                 if (!next.finite()) {
-                    if (cur.ckptTmp != null) deleteQuietly(cur.ckptTmp);
+                    if (cur.ckptTmp != null) SparkCheckpoint.deleteQuietly(cur.ckptTmp);
                     String bad = firstNonFinite(model, next.toRoundState());
                     throw new Trainer.NumericalFault("training stopped after step " + cur.end + ": the averaged "
                             + (bad != null ? bad : "state") + " is not finite; the last complete checkpoint in " + dir.uri()
@@ -226,8 +218,8 @@ public final class SparkTrainer {
                     metrics.append(rec);
                     out.println(progress.line(step, lastTrain, sums.tokens / roundS, 0, extra).replace(" | lr 0.00e+00", ""));
                     if (cur.ckptTmp != null) {
-                        removeTemporaries(cur.ckptTmp);
-                        writeShared(model, resolved, mc, next.toRoundState(), cur.ckptTmp, workers);
+                        SparkCheckpoint.removeTemporaries(cur.ckptTmp);
+                        SparkCheckpoint.writeShared(model, resolved, mc, next.toRoundState(), cur.ckptTmp, workers);
                         dir.commitCheckpoint(step);
                         dir.pruneCheckpoints(3);
                     }
@@ -235,7 +227,7 @@ public final class SparkTrainer {
                     // the next round is not awaited: its job is cancelled (finally), its half-written checkpoint removed
                     if (following != null) {
                         jobs.close();
-                        if (following.ckptTmp != null) deleteQuietly(following.ckptTmp);
+                        if (following.ckptTmp != null) SparkCheckpoint.deleteQuietly(following.ckptTmp);
                     }
                     throw e;
                 }
@@ -330,46 +322,6 @@ public final class SparkTrainer {
         return sigmoe.eval.Evaluator.evaluate(model, valid, t.segmentLength(), 1, batch, 0, batch, t.evalBatches()).loss();
     }
 
-    /** The averaged model and moments; the slices wrote their own state files (cursor, RNG, XL memory) beside it. */
-    static void writeShared(TransformerXL model, RunConfig rc, ModelConfig mc, RoundState s, String dir, int workers) throws IOException {
-        Checkpoint.save(model.params, mc, s.step(), Trainer.checkpointMetadata(rc.train().segmentLength(), workers),
-                dir + "/model.safetensors");
-        new CheckpointState().putFloats("adam.m", s.m()).putFloats("adam.v", s.v()).setLong("adam.step", s.adamStep())
-                .setLong("step", s.step()).write(dir + "/state-shared.safetensors");
-    }
-
-    /**
-     * Reads the averaged state of a checkpoint and checks every slice's state file before any executor needs it, so a
-     * missing or corrupt file fails the run on the driver, naming the file, instead of failing tasks.
-     */
-    static RoundState readState(String dir, TransformerXL model, long step, int workers) throws IOException {
-        Checkpoint ck = Checkpoint.load(dir + "/model.safetensors");
-        String slices = ck.metadata().get("slices");
-        if (slices == null || !slices.equals(Integer.toString(workers)))
-            throw new ConfigException(dir + "/model.safetensors: written with " + (slices == null ? "an unknown number of" : slices)
-                    + " slices (__metadata__.slices) but train.workers=" + workers + ": the slices' stream cursors and XL "
-                    + "memory cannot be redistributed; resume with train.workers=" + slices);
-        ck.loadInto(model.params);
-        String shared = dir + "/state-shared.safetensors";
-        if (!new Path(shared).getFileSystem(new Configuration()).exists(new Path(shared)))
-            throw new java.io.FileNotFoundException(shared + ": missing; a checkpoint of the single-process trainer is resumed "
-                    + "with --single-process, any other checkpoint without it is incomplete");
-        CheckpointState s = CheckpointState.read(shared);
-        RoundState state = new RoundState(step, s.getLong("adam.step"), SliceTask.get(model.params.values()), s.floats("adam.m"),
-                s.floats("adam.v"));
-        int n = (int) model.params.size();
-        if (state.m().length != n || state.v().length != n)
-            throw new SafetensorsException(shared + ": adam.m / adam.v hold " + state.m().length + " / " + state.v().length
-                    + " values, the model has " + n + " parameters");
-        for (int w = 0; w < workers; w++) {
-            CheckpointState sl = CheckpointState.read(dir + "/state-slice-" + w + ".safetensors");
-            if (sl.getLong("step") != step)
-                throw new SafetensorsException(dir + "/state-slice-" + w + ".safetensors: __metadata__.step is "
-                        + sl.getLong("step") + ", the checkpoint's step is " + step);
-        }
-        return state;
-    }
-
     /** The first tensor (model order; Adam moments after the parameters) holding a NaN or an infinity, or null. */
     static String firstNonFinite(TransformerXL model, RoundState s) {
         String[] what = {"parameter ", "Adam first moment of ", "Adam second moment of "};
@@ -382,21 +334,5 @@ public final class SparkTrainer {
             }
         }
         return null;
-    }
-
-    /** Temporary files of failed task attempts (Safetensors' ".NAME.tmp-*") in a checkpoint being assembled. */
-    static void removeTemporaries(String dir) throws IOException {
-        Path d = new Path(dir);
-        FileSystem fs = d.getFileSystem(new Configuration());
-        for (FileStatus f : fs.listStatus(d)) if (f.getPath().getName().startsWith(".")) fs.delete(f.getPath(), true);
-    }
-
-    static void deleteQuietly(String dir) {
-        try {
-            Path d = new Path(dir);
-            d.getFileSystem(new Configuration()).delete(d, true);
-        } catch (IOException e) {
-            // best effort: a temporary checkpoint directory is never read, and the next attempt at that step replaces it
-        }
     }
 }

@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.security.SecureRandom;
@@ -34,12 +33,10 @@ import java.util.concurrent.Executors;
  *
  * <p>Uploads are kept per (slice, task attempt) together with the attempt's round report ({@link SliceResult.SliceOutput}).
  * For each slice the driver averages the first complete upload of the round from a live generation, so a lost
- * attempt that half-uploaded never counts, and a retry downloads the same round state again. The mean adds each
- * index's W floats in double in slice order
- * (exact for W = 2; deterministic for any W, whatever the order in which tasks finish) and rounds to float; one
- * slice's mean is its own floats, bit for bit. The mean is written straight into the buffers the next round is served
- * from, so a round allocates nothing and copies the state once; the driver holds 2 + W copies of the state (12 bytes
- * per parameter each) in direct memory.
+ * attempt that half-uploaded never counts, and a retry downloads the same round state again. The mean
+ * ({@link RoundMean}) is written straight into the buffers the next round is served from, so a round allocates
+ * nothing and copies the state once; the driver holds 2 + W copies of the state (12 bytes per parameter each) in
+ * direct memory.
  *
  * <p>Every connection first sends the run's secret (random, created here, shipped to the tasks inside the task
  * closure; {@link DriverServers}); a connection with another or no secret is closed before it can read or write any
@@ -58,8 +55,6 @@ final class StateServer implements Closeable {
     static final int MAX_REPORT_BYTES = 1 << 24;
     static final String KEYS = "train.exchange_host / train.exchange_port";
     static final String NAME = "round-state exchange";
-    /** Values averaged per block (256 KiB of floats): the working set stays in the cache. */
-    private static final int BLOCK = 1 << 16;
 
     private final ServerSocketChannel server;
     private final int workers;
@@ -239,50 +234,10 @@ final class StateServer implements Closeable {
         RoundBuffers out = spare(n);
         out.step = step;
         out.adamStep = adamStep;
-        // In blocks through heap arrays: bulk copies out of the direct buffers and plain loops the JIT vectorises
-        // (FloatBuffer.get(i) per element was ~15 ns); the sums and their order are as element by element, so the
-        // blocks can go to parallel workers (the executors wait for this mean: its cores are free) with the same bits.
-        FloatBuffer[][] f = new FloatBuffer[3][workers];
-        FloatBuffer[] dst = new FloatBuffer[3];
-        for (int k = 0; k < 3; k++) {
-            for (int w = 0; w < workers; w++)
-                f[k][w] = parts[w].arrays[k].duplicate().clear().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            dst[k] = out.floats(k);
-        }
-        int blocks = (n + BLOCK - 1) / BLOCK, ways = Math.min(3 * blocks, Runtime.getRuntime().availableProcessors());
-        // NaN once any mean is NaN (Math.max propagates it), > MAX_VALUE once one is infinite
-        float maxAbs = java.util.stream.IntStream.range(0, ways).parallel()
-                .mapToObj(p -> averageBlocks(f, dst, n, workers, (int) ((long) 3 * blocks * p / ways), (int) ((long) 3 * blocks * (p + 1) / ways)))
-                .reduce(0f, Math::max);
-        out.finite = maxAbs <= Float.MAX_VALUE;
+        ByteBuffer[][] slices = new ByteBuffer[workers][];
+        for (int w = 0; w < workers; w++) slices[w] = parts[w].arrays;
+        out.finite = RoundMean.into(out, slices);
         return out;
-    }
-
-    /** Averages blocks [from, to) of the three arrays (block b: array b / blocks); returns their largest |mean|. */
-    private static float averageBlocks(FloatBuffer[][] f, FloatBuffer[] dst, int n, int workers, int from, int to) {
-        int blocks = (n + BLOCK - 1) / BLOCK;
-        float[] o = new float[Math.min(n, BLOCK)], term = workers > 1 ? new float[o.length] : null;
-        double[] sum = workers > 2 ? new double[o.length] : null;
-        float maxAbs = 0;
-        for (int b = from; b < to; b++) {
-            int k = b / blocks, at = (b % blocks) * BLOCK, len = Math.min(BLOCK, n - at);
-            // the first term as it is: one slice's mean is its own floats, and a -0.0 in every slice stays -0.0
-            f[k][0].get(at, o, 0, len);
-            if (workers == 2) { // the exact double sum of two floats, halved and rounded once
-                f[k][1].get(at, term, 0, len);
-                for (int i = 0; i < len; i++) o[i] = (float) (((double) o[i] + term[i]) / 2);
-            } else if (workers > 2) {
-                for (int i = 0; i < len; i++) sum[i] = o[i];
-                for (int w = 1; w < workers; w++) {
-                    f[k][w].get(at, term, 0, len);
-                    for (int i = 0; i < len; i++) sum[i] += term[i];
-                }
-                for (int i = 0; i < len; i++) o[i] = (float) (sum[i] / workers);
-            }
-            for (int i = 0; i < len; i++) maxAbs = Math.max(maxAbs, Math.abs(o[i])); // the block is still in the cache
-            dst[k].put(at, o, 0, len);
-        }
-        return maxAbs;
     }
 
     private void accept() {
