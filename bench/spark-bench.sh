@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Spark trainer benchmark (sigmoe.spark.SparkBench): at tiny size tokens/s with 1 and 2 executor JVMs of 1 core and the
 # share of the round cycle outside the slices' compute for H = 1, 10, 50; at small size (conf/small-*.conf, H = 10) the
-# round cycle part by part. Usage: bench/spark-bench.sh [SIZES [SMALL_ROUNDS [spark.KEY=VALUE ...]]], SIZES = tiny,small
+# round cycle part by part. Usage: bench/spark-bench.sh [SIZES [SMALL_ROUNDS [spark.KEY=VALUE | train.KEY=VALUE ...]]],
+# SIZES = tiny,small
 # (default both); writes target/bench/spark.md. Run it under `nice -n 10` on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -18,7 +18,8 @@ import sigmoe.testutil.TestCorpora;
  * </ul>
  * Both on byte-level Moby-Dick. Arguments: SIZES (comma-separated, default tiny,small; small-moe or
  * small-dense alone), ROUNDS of the small runs
- * (default 5, the first not measured), then any spark.KEY=VALUE settings for every run
+ * (default 5, the first not measured), then any spark.KEY=VALUE settings and train.KEY=VALUE / model.KEY=VALUE overrides
+ * for every run
  * and any variants LABEL:spark.KEY=VALUE;spark.KEY=VALUE, each a small run of its own in the same benchmark run. Prints the tables and writes
  * them to target/bench/spark.md.
  */
@@ -29,20 +30,23 @@ public final class SparkBench {
         LocalClusterTest.prepareSparkHome();
         List<String> sizes = Arrays.asList((args.length > 0 ? args[0] : "tiny,small").split(","));
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        List<String> spark = new ArrayList<>(), variants = new ArrayList<>();
-        for (int i = 2; i < args.length; i++) (args[i].matches("[\\w-]+:.*") ? variants : spark).add(args[i]);
+        List<String> spark = new ArrayList<>(), variants = new ArrayList<>(), trainer = new ArrayList<>();
+        for (int i = 2; i < args.length; i++)
+            (args[i].matches("(train|model)\\..*=.*") ? trainer : args[i].matches("[\\w-]+:.*") ? variants : spark).add(args[i]);
         if (variants.isEmpty()) variants.add("");
         Path tmp = Files.createTempDirectory("spark-bench");
         Path corpus = TestCorpora.byteCorpus(tmp.resolve("corpus"), 400_000, 20_000, 20_000);
         StringBuilder md = new StringBuilder("# Spark trainer benchmark\n\nbyte-level Moby-Dick; executors of 1 core "
-                + "(local-cluster); extra Spark settings: " + (spark.isEmpty() ? "none" : String.join(" ", spark)) + "\n");
+                + "(local-cluster); extra Spark settings: " + (spark.isEmpty() ? "none" : String.join(" ", spark))
+                + "; trainer overrides: " + (trainer.isEmpty() ? "none" : String.join(" ", trainer)) + "\n");
         List<String> small = sizes.contains("small") ? List.of("small-moe", "small-dense")
                 : sizes.stream().filter(x -> x.startsWith("small-")).toList();
         if (!small.isEmpty()) {
             List<RoundBreakdown.Result> rs = new ArrayList<>();
             for (String c : small) {
                 for (String v : variants) { // label:spark.KEY=VALUE;spark.KEY=VALUE, compared in one benchmark run
-                    List<String> keys = List.of("conf/" + c + ".conf", "train.data=" + corpus, "train.warmup=0");
+                    List<String> keys = new ArrayList<>(List.of("conf/" + c + ".conf", "train.data=" + corpus, "train.warmup=0"));
+                    keys.addAll(trainer);
                     List<String> conf = new ArrayList<>(spark);
                     String label = v.isEmpty() ? c : c + " " + v.substring(0, v.indexOf(':'));
                     for (String kv : v.substring(v.indexOf(':') + 1).split(";")) if (!kv.isBlank()) conf.add(kv);
@@ -54,7 +58,7 @@ public final class SparkBench {
                     .append(RoundBreakdown.table(rs));
         }
         if (sizes.contains("tiny")) {
-            md.append("\n## tiny (").append(TINY).append(", segment 64, 8 streams per slice)\n\n").append(tiny(corpus, tmp, spark));
+            md.append("\n## tiny (").append(TINY).append(", segment 64, 8 streams per slice)\n\n").append(tiny(corpus, tmp, spark, trainer));
         }
         System.out.println(md);
         Path out = Path.of("target/bench/spark.md");
@@ -64,7 +68,7 @@ public final class SparkBench {
         Files.move(part, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    static String tiny(Path corpus, Path tmp, List<String> spark) throws Exception {
+    static String tiny(Path corpus, Path tmp, List<String> spark, List<String> trainer) throws Exception {
         StringBuilder md = new StringBuilder("| executors (1 core) | H | steps | tokens/s (median cycle) | round cycle s | compute s "
                 + "| publish s | outside compute | rebuilds |\n|---|---|---|---|---|---|---|---|---|\n");
         double[] tps = new double[3];
@@ -75,6 +79,7 @@ public final class SparkBench {
                     "train.lr=1e-3", "train.warmup=0", "model.ffn=sigma_moe", "model.d_ff=null", "model.vocab_size=null",
                     "model.entropy_reg=0.001", "model.dropout=0"));
             for (String kv : TINY.split(",")) keys.add("model." + kv);
+            keys.addAll(trainer);
             RoundBreakdown.Result x = RoundBreakdown.run("tiny", tmp.resolve("run-" + w + "-" + h), w, h, rounds, 2048, keys, spark);
             md.append(String.format(Locale.ROOT, "| %d | %d | %d | %,.0f | %.3f | %.3f | %.4f | %.1f%% | %d |%n", w, h,
                     (long) h * rounds, x.tokensPerS(), x.cycle(), x.compute(),
