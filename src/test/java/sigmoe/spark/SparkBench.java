@@ -20,7 +20,7 @@ import sigmoe.testutil.TestCorpora;
  * small-dense alone), ROUNDS of the small runs
  * (default 5, the first not measured), then any spark.KEY=VALUE settings and train.KEY=VALUE / model.KEY=VALUE overrides
  * for every run
- * and any variants LABEL:spark.KEY=VALUE;spark.KEY=VALUE, each a small run of its own in the same benchmark run. Prints the tables and writes
+ * and any variants LABEL:KEY=VALUE;KEY=VALUE (spark.*, train.* or model.* keys), each a small run of its own in the same benchmark run. Prints the tables and writes
  * them to target/bench/spark.md.
  */
 public final class SparkBench {
@@ -49,7 +49,8 @@ public final class SparkBench {
                     keys.addAll(trainer);
                     List<String> conf = new ArrayList<>(spark);
                     String label = v.isEmpty() ? c : c + " " + v.substring(0, v.indexOf(':'));
-                    for (String kv : v.substring(v.indexOf(':') + 1).split(";")) if (!kv.isBlank()) conf.add(kv);
+                    for (String kv : v.substring(v.indexOf(':') + 1).split(";"))
+                        if (!kv.isBlank()) (kv.matches("(train|model)\\..*") ? keys : conf).add(kv);
                     rs.add(RoundBreakdown.run(label, tmp.resolve("run-" + rs.size()), 2, 10, rounds, 3072, keys, conf));
                     System.out.println(RoundBreakdown.table(rs));
                 }
