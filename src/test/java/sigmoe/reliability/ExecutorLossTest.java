@@ -111,6 +111,10 @@ class ExecutorLossTest {
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("replicas rebuilt during the run: " + rebuilds), log.toString());
         if (entropyMode.equals("global")) // Spark never retries a barrier ResultStage: the trainer re-runs the round
             assertTrue(log.toString(StandardCharsets.UTF_8).contains("round 1: the barrier stage failed"), log.toString());
+        // One Spark job spans all four rounds of the reference run; in the faulty run the failure starts another job
+        // (the span ends after round 1 so that the retry gets a slot, or the barrier stage is re-run as a new job).
+        assertEquals(1, ref.get(ref.size() - 1).get("spark_jobs").asInt());
+        assertEquals(2, m.get(1).get("spark_jobs").asInt(), "a second job by the end of the failed round");
 
         // The checkpoint of the interrupted round is complete: every slice's state at step 6, no leftover temporaries.
         for (long step : new long[] {6, STEPS}) {
