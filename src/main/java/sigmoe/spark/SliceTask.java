@@ -101,8 +101,11 @@ final class SliceTask {
         SliceResult.Times times = new SliceResult.Times((f3 - f2) / 1e9, (f2 - f1) / 1e9, secs, 0, cpu, CpuClock.sinceLastTask(cpu0));
         SliceResult.SliceOutput out = new SliceResult.SliceOutput(slice, attempt, counts, ce, reg, tokens, h.steps(),
                 skipped, rebuilt, times, maxSkipRun, fault);
-        state.put(spec.generation(), h.round(), slice, attempt, rep.model.params.values(), rep.adam.m(), rep.adam.v(), out.encode());
+        // Back in the registry before the upload: the driver may start the next span's job as soon as the upload
+        // arrives, and its task on this executor must find the replica. Should the upload fail, a retry of this round
+        // sees the replica's step past the round's and rebuilds.
         ReplicaRegistry.put(spec.runId(), slice, rep);
+        state.put(spec.generation(), h.round(), slice, attempt, rep.model.params.values(), rep.adam.m(), rep.adam.v(), out.encode());
     }
 
     static Replica build(RunConfig rc, int slice, int workers) {
