@@ -56,7 +56,9 @@ public final class SparkContexts {
         return c;
     }
 
+    /** A context; a spark:// master that cannot be reached fails in seconds, not after Spark's minute of retries. */
     public static JavaSparkContext start(String master, String appName) {
+        MasterProbe.check(master);
         return new JavaSparkContext(conf(master, appName));
     }
 
@@ -78,6 +80,7 @@ public final class SparkContexts {
         SparkConf c = conf(master, appName);
         int cpus = localTaskCpus(master, workers);
         if (cpus > 0) c.setIfMissing("spark.task.cpus", Integer.toString(cpus));
+        MasterProbe.check(master);
         return new JavaSparkContext(c);
     }
 }
