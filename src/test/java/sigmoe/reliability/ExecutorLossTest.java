@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import sigmoe.model.Checkpoint;
 import sigmoe.model.CheckpointState;
 import sigmoe.spark.SparkTrainer;
+import sigmoe.testutil.LocalCluster;
 import sigmoe.testutil.TestCorpora;
 
 /**
@@ -48,18 +48,13 @@ class ExecutorLossTest {
     }
 
     void runWithExecutorLoss(String entropyMode) throws Exception {
-        Fixtures.prepareSparkHome();
+        LocalCluster.prepareSparkHome();
         Path corpus = TestCorpora.byteCorpus(tmp.resolve("corpus"), 40_000, 4_000, 4_000);
         Path marker = tmp.resolve("halt-at");
         Files.writeString(marker, Long.toString(HALT_AT));
-        String classes = Path.of("target/classes").toAbsolutePath() + File.pathSeparator + Path.of("target/test-classes").toAbsolutePath();
         String flags = System.getProperty("sigmoe.jvm.flags", "") + " -Dsigmoe.test.fault_hook=" + HaltExecutorHook.class.getName()
                 + " -D" + HaltExecutorHook.MARKER_PROPERTY + "=" + marker;
-        SparkConf conf = new SparkConf().setMaster("local-cluster[2,1,1024]").setAppName("ExecutorLossTest")
-                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
-                .set("spark.ui.enabled", "false").set("spark.executor.extraClassPath", classes)
-                .set("spark.executor.extraJavaOptions", flags).set("spark.executorEnv.OMP_NUM_THREADS", "1")
-                .set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
+        SparkConf conf = LocalCluster.conf("ExecutorLossTest", 2, 1, 1024, LocalCluster.classes(), flags)
                 // a lost executor fails its task once; the retry must be allowed (local-cluster's default is 4 too)
                 .set("spark.task.maxFailures", "4");
         JavaSparkContext sc = new JavaSparkContext(conf);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -127,25 +126,5 @@ final class Fixtures {
             }
         }
         return out;
-    }
-
-    /** A SPARK_HOME whose jars/ holds the test classpath (local-cluster executors start from it), as LocalClusterTest. */
-    static void prepareSparkHome() throws IOException {
-        String home = System.getenv("SPARK_HOME");
-        if (home == null) throw new IllegalStateException("SPARK_HOME is not set (surefire sets it to target/sparkhome)");
-        Path jars = Path.of(home, "jars");
-        Files.createDirectories(jars);
-        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(e);
-            if (!e.endsWith(".jar") || !Files.exists(p)) continue;
-            Path link = jars.resolve(p.getFileName());
-            if (!Files.exists(link)) {
-                try {
-                    Files.createSymbolicLink(link, p.toAbsolutePath());
-                } catch (java.nio.file.FileAlreadyExistsException race) {
-                    // another test class linked it first
-                }
-            }
-        }
     }
 }

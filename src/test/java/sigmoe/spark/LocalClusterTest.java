@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +18,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sigmoe.config.RunConfig;
+import sigmoe.testutil.LocalCluster;
 import sigmoe.testutil.TestCorpora;
 
 /**
@@ -29,31 +29,12 @@ import sigmoe.testutil.TestCorpora;
 class LocalClusterTest {
     @TempDir static Path tmp;
 
-    static String prepareSparkHome() throws Exception {
-        String home = System.getenv("SPARK_HOME");
-        if (home == null) throw new IllegalStateException("SPARK_HOME is not set (surefire sets it to target/sparkhome)");
-        Path jars = Path.of(home, "jars");
-        Files.createDirectories(jars);
-        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(e);
-            if (!e.endsWith(".jar") || !Files.exists(p)) continue;
-            Path link = jars.resolve(p.getFileName());
-            if (!Files.exists(link)) Files.createSymbolicLink(link, p.toAbsolutePath());
-        }
-        return home;
-    }
-
     @Test
     void twoExecutorJvmsTrainWithReplicasThatSurviveBetweenRounds() throws Exception {
-        prepareSparkHome();
+        LocalCluster.prepareSparkHome();
         Path corpus = TestCorpora.byteCorpus(tmp.resolve("corpus"), 60_000, 6_000, 6_000);
-        String classes = Path.of("target/classes").toAbsolutePath() + File.pathSeparator + Path.of("target/test-classes").toAbsolutePath();
-        String flags = System.getProperty("sigmoe.jvm.flags", "");
-        SparkConf conf = new SparkConf().setMaster("local-cluster[2,1,1024]").setAppName("LocalClusterTest")
-                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
-                .set("spark.ui.enabled", "false").set("spark.executor.extraClassPath", classes)
-                .set("spark.executor.extraJavaOptions", flags).set("spark.executorEnv.OMP_NUM_THREADS", "1")
-                .set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1");
+        SparkConf conf = LocalCluster.conf("LocalClusterTest", 2, 1, 1024, LocalCluster.classes(),
+                System.getProperty("sigmoe.jvm.flags", ""));
         JavaSparkContext sc = new JavaSparkContext(conf);
         try {
             sc.setLogLevel("WARN");

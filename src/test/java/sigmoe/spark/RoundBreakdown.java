@@ -3,7 +3,6 @@ package sigmoe.spark;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,15 +100,11 @@ final class RoundBreakdown {
 
     /** local-cluster with {@code workers} executor JVMs of 1 core and the given settings over the defaults. */
     static SparkConf conf(int workers, int executorMb, List<String> sparkKeys) {
-        String classes = System.getProperty("sigmoe.classes",
-                Path.of("target/classes").toAbsolutePath() + File.pathSeparator + Path.of("target/test-classes").toAbsolutePath());
-        SparkConf conf = new SparkConf().setMaster("local-cluster[" + workers + ",1," + executorMb + "]").setAppName("SparkBench")
-                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
-                .set("spark.ui.enabled", "false").set("spark.executor.extraClassPath", classes)
-                // the JVM of a 1-core executor sized to its core: with the machine's count its GC and JIT threads ran
-                // beside the other executor's task (tiny, H = 10: 2 vs 1 executors 1.32× → 1.73×, docs/performance.md)
-                .set("spark.executor.extraJavaOptions", System.getProperty("sigmoe.jvm.flags", "") + " -XX:ActiveProcessorCount=1")
-                .set("spark.executorEnv.OMP_NUM_THREADS", "1").set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1");
+        String classes = System.getProperty("sigmoe.classes", sigmoe.testutil.LocalCluster.classes());
+        // the JVM of a 1-core executor sized to its core: with the machine's count its GC and JIT threads ran
+        // beside the other executor's task (tiny, H = 10: 2 vs 1 executors 1.32× → 1.73×, docs/performance.md)
+        SparkConf conf = sigmoe.testutil.LocalCluster.conf("SparkBench", workers, 1, executorMb, classes,
+                System.getProperty("sigmoe.jvm.flags", "") + " -XX:ActiveProcessorCount=1");
         for (String kv : sparkKeys) conf.set(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
         return conf;
     }

@@ -27,7 +27,7 @@ public final class SparkBench {
     static final String TINY = "d_model=128,n_layers=2,n_heads=4,head_dim=32,n_experts=8,expert_size=32,top_k=2";
 
     public static void main(String[] args) throws Exception {
-        LocalClusterTest.prepareSparkHome();
+        sigmoe.testutil.LocalCluster.prepareSparkHome();
         List<String> sizes = Arrays.asList((args.length > 0 ? args[0] : "tiny,small").split(","));
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         List<String> spark = new ArrayList<>(), variants = new ArrayList<>(), trainer = new ArrayList<>();
