@@ -1,0 +1,83 @@
+package sigmoe.perf;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The five ratios of the performance issue in one table (bench/ratios.sh; not a unit test), read from the three
+ * benchmarks' reports of the same run: target/bench/moe.md (σ-MoE ÷ dense FFN time, activation memory),
+ * target/bench/step.md (model FLOP/s ÷ sgemm, memory growth) and target/bench/spark.md (2 vs 1 executors, share of
+ * the round outside the compute). A missing report or number is shown as such, never guessed.
+ */
+public final class Ratios {
+    /** One target: what was measured (NaN when not found), the goal, and whether it is met. */
+    record Row(String target, String measured, String goal, Boolean met) {}
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args.length > 0 ? args[0] : "target/bench");
+        String md = table(rows(read(dir.resolve("moe.md")), read(dir.resolve("step.md")), read(dir.resolve("spark.md"))));
+        System.out.println(md);
+        Path part = dir.resolve(".ratios.md.tmp");
+        Files.writeString(part, md);
+        Files.move(part, dir.resolve("ratios.md"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static String read(Path p) throws java.io.IOException { return Files.exists(p) ? Files.readString(p) : ""; }
+
+    static List<Row> rows(String moe, String step, String spark) {
+        List<Row> out = new ArrayList<>();
+        double t1 = first(moe, "\\*\\*MoE / dense time = ([0-9.]+)\\*\\*");
+        out.add(row("1. σ-MoE FFN ÷ dense FFN time (fwd + bwd)", f3(t1), "≤ 0.30", t1 <= 0.30, t1));
+        double moeFlop = first(step, "\\*\\*σ-MoE model FLOP/s ÷ sgemm\\*\\*[^|]*\\| ([0-9.]+)");
+        double denseFlop = first(step, "\\*\\*dense model FLOP/s ÷ sgemm\\*\\*[^|]*\\| ([0-9.]+)");
+        out.add(row("2. model FLOP/s ÷ sgemm (small, σ-MoE / dense)", f3(moeFlop) + " / " + f3(denseFlop), "≥ 0.50",
+                moeFlop >= 0.5 && denseFlop >= 0.5, moeFlop + denseFlop));
+        double mem = first(moe, "\\*\\*σ-MoE / dense activation memory = ([0-9.]+)\\*\\*");
+        double memGoal = first(moe, "activation memory = [0-9.]+\\*\\* \\(target ≤ K/N_E \\+ 5% = ([0-9.]+)\\)");
+        out.add(row("3. σ-MoE ÷ dense FFN activation memory", f3(mem), "≤ K/N_E + 5% = " + f3(memGoal), mem <= memGoal, mem + memGoal));
+        double heap = first(step, "\\| heap used \\|[^|]*\\|[^|]*\\| ([-+0-9.]+) MB \\|");
+        double offHeap = first(step, "\\| JavaCPP tracked off-heap[^|]*\\|[^|]*\\|[^|]*\\| ([-+0-9.]+) MB \\|");
+        out.add(row("4. growth from step 100 to the last (heap / tracked off-heap)", f1(heap) + " MB / " + f1(offHeap) + " MB",
+                "≤ +5 MB / ≤ +1 MB", heap <= 5 && offHeap <= 1, heap + offHeap));
+        double scaling = first(spark, "scaling, 2 executors vs 1 \\(H = 10\\): \\*\\*([0-9.]+)x\\*\\*");
+        out.add(row("5a. tokens/s, 2 executors ÷ 1 (tiny, H = 10)", f3(scaling), "≥ 1.85", scaling >= 1.85, scaling));
+        Matcher share = Pattern.compile("\\| \\*\\*outside compute \\(share of the cycle\\)\\*\\* \\|(.*)\\|").matcher(spark);
+        List<Double> shares = new ArrayList<>();
+        if (share.find()) for (Matcher m = Pattern.compile("([0-9.]+)%").matcher(share.group(1)); m.find(); )
+            shares.add(Double.parseDouble(m.group(1)));
+        double worst = shares.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        out.add(row("5b. round time outside the compute (small, H = 10; each configuration)",
+                shares.isEmpty() ? "not measured" : shares.stream().map(x -> String.format(Locale.ROOT, "%.1f%%", x)).toList().toString(),
+                "≤ 5%", worst <= 5, worst));
+        return out;
+    }
+
+    private static Row row(String target, String measured, String goal, boolean met, double anyNaN) {
+        return new Row(target, Double.isNaN(anyNaN) ? "not measured" : measured, goal, Double.isNaN(anyNaN) ? null : met);
+    }
+
+    /** The first group of the first match, or NaN. */
+    static double first(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
+    static String table(List<Row> rows) {
+        StringBuilder b = new StringBuilder("# The five ratios (one run of moe-bench, step-bench and spark-bench)\n\n"
+                + "| target | measured | goal | met |\n|---|---|---|---|\n");
+        for (Row r : rows)
+            b.append("| ").append(r.target()).append(" | ").append(r.measured()).append(" | ").append(r.goal()).append(" | ")
+                    .append(r.met() == null ? "—" : r.met() ? "yes" : "**no**").append(" |\n");
+        return b.toString();
+    }
+
+    private static String f3(double v) { return String.format(Locale.ROOT, "%.3f", v); }
+
+    private static String f1(double v) { return String.format(Locale.ROOT, "%+.1f", v); }
+}
