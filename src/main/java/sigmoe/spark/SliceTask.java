@@ -138,12 +138,6 @@ final class SliceTask {
         }
     }
 
-    static void put(INDArray flat, float[] src) {
-        FloatBuffer b = flat.data().asNioFloat();
-        b.position(0);
-        b.put(src, 0, src.length);
-    }
-
     static float[] get(INDArray flat) {
         float[] out = new float[(int) flat.length()];
         FloatBuffer b = flat.data().asNioFloat();

@@ -24,11 +24,7 @@ class SpanExchangeTest {
     static final int N = StateServerTest.N;
 
     static void upload(StateServer server, long generation, long round, int slice, long attempt, RoundState s) throws IOException {
-        INDArray[] r = StateServerTest.replica();
-        SliceTask.put(r[0], s.params());
-        SliceTask.put(r[1], s.m());
-        SliceTask.put(r[2], s.v());
-        StateClient.put(server.endpoint(), generation, round, slice, attempt, r[0], r[1], r[2], StateServerTest.report(slice, attempt));
+        StateServerTest.upload(server.endpoint(), generation, round, slice, attempt, s);
     }
 
     /** A fetch of span job {@code generation} from round {@code min} on, on another thread: header and parameters. */

@@ -62,13 +62,17 @@ class StateServerTest {
                 new SliceResult.Times(0.1, 0.2, 0.3, 0, 0.4, 0.5), 0, null).encode();
     }
 
-    /** A replica holding {@code s}, uploaded as the given slice's attempt. */
-    static void upload(StateClient.Endpoint to, long round, int slice, long attempt, RoundState s) throws IOException {
+    /** A replica holding {@code s}, uploaded as the given slice's attempt of span job {@code generation}. */
+    static void upload(StateClient.Endpoint to, long generation, long round, int slice, long attempt, RoundState s)
+            throws IOException {
         INDArray[] r = replica();
-        SliceTask.put(r[0], s.params());
-        SliceTask.put(r[1], s.m());
-        SliceTask.put(r[2], s.v());
-        StateClient.put(to, 0, round, slice, attempt, r[0], r[1], r[2], report(slice, attempt));
+        float[][] src = {s.params(), s.m(), s.v()};
+        for (int k = 0; k < 3; k++) r[k].data().asNioFloat().put(0, src[k]);
+        StateClient.put(to, generation, round, slice, attempt, r[0], r[1], r[2], report(slice, attempt));
+    }
+
+    static void upload(StateClient.Endpoint to, long round, int slice, long attempt, RoundState s) throws IOException {
+        upload(to, 0, round, slice, attempt, s);
     }
 
     static void upload(StateServer server, long round, int slice, long attempt, RoundState s) throws IOException {
