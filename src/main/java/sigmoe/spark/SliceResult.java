@@ -1,22 +1,17 @@
 package sigmoe.spark;
 
-import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.TreeMap;
 
 /**
- * Everything additive that a round's slices report, summed on the driver in slice order: which task attempt of each
- * slice produced it (the driver averages those attempts' states), loss and token sums, and raw expert counts. Each
+ * Everything additive that a round's slices report, summed on the driver in slice order: loss and token sums, raw
+ * expert counts, skipped steps and rebuilds, and the slowest slice's timings. Each
  * slice's {@link SliceOutput} travels to the driver's {@link StateServer} with its state ({@link SliceOutput#encode}).
  */
-public final class SliceResult implements Serializable {
-    private static final long serialVersionUID = 3L;
-    /** Slice → the task attempt whose state upload this result stands for. */
-    final TreeMap<Integer, Long> attempts = new TreeMap<>();
+public final class SliceResult {
     double[] expertCounts;
-    double ceSum, regSum, computeSeconds, maxComputeSeconds;
+    double ceSum, regSum, maxComputeSeconds;
     /** The slowest slice's seconds for each phase outside the compute: see {@link Times}. */
     double maxFetchSeconds, maxLoadSeconds, maxPackSeconds, maxComputeCpuSeconds, maxExecutorCpuSeconds;
     long tokens, steps, skipped, slices, rebuilds;
@@ -28,9 +23,8 @@ public final class SliceResult implements Serializable {
 
     public static SliceResult empty() { return new SliceResult(); }
 
-    /** Adds one slice's float state and counters (seqOp). */
+    /** Adds one slice's report (the driver adds them in slice order: the same sums every run). */
     static SliceResult add(SliceResult acc, SliceOutput o) {
-        acc.attempts.put(o.slice(), o.attempt());
         acc.expertCounts = addInto(acc.expertCounts, o.expertCounts());
         acc.ceSum += o.ceSum();
         acc.regSum += o.regSum();
@@ -44,7 +38,6 @@ public final class SliceResult implements Serializable {
             acc.fault = o.fault();
             acc.faultSlice = o.slice();
         }
-        acc.computeSeconds += o.times().compute();
         acc.maxComputeSeconds = Math.max(acc.maxComputeSeconds, o.times().compute());
         acc.maxFetchSeconds = Math.max(acc.maxFetchSeconds, o.times().fetch());
         acc.maxLoadSeconds = Math.max(acc.maxLoadSeconds, o.times().load());
@@ -52,34 +45,6 @@ public final class SliceResult implements Serializable {
         acc.maxComputeCpuSeconds = Math.max(acc.maxComputeCpuSeconds, o.times().computeCpu());
         acc.maxExecutorCpuSeconds = Math.max(acc.maxExecutorCpuSeconds, o.times().executorCpu());
         return acc;
-    }
-
-    /** combOp. */
-    static SliceResult merge(SliceResult a, SliceResult b) {
-        if (a.slices == 0) return b;
-        if (b.slices == 0) return a;
-        a.attempts.putAll(b.attempts);
-        a.expertCounts = addInto(a.expertCounts, b.expertCounts);
-        a.ceSum += b.ceSum;
-        a.regSum += b.regSum;
-        a.tokens += b.tokens;
-        a.steps += b.steps;
-        a.skipped += b.skipped;
-        a.slices += b.slices;
-        a.rebuilds += b.rebuilds;
-        a.maxSkipRun = Math.max(a.maxSkipRun, b.maxSkipRun);
-        if (b.fault != null && b.faultSlice < a.faultSlice) {
-            a.fault = b.fault;
-            a.faultSlice = b.faultSlice;
-        }
-        a.computeSeconds += b.computeSeconds;
-        a.maxComputeSeconds = Math.max(a.maxComputeSeconds, b.maxComputeSeconds);
-        a.maxFetchSeconds = Math.max(a.maxFetchSeconds, b.maxFetchSeconds);
-        a.maxLoadSeconds = Math.max(a.maxLoadSeconds, b.maxLoadSeconds);
-        a.maxPackSeconds = Math.max(a.maxPackSeconds, b.maxPackSeconds);
-        a.maxComputeCpuSeconds = Math.max(a.maxComputeCpuSeconds, b.maxComputeCpuSeconds);
-        a.maxExecutorCpuSeconds = Math.max(a.maxExecutorCpuSeconds, b.maxExecutorCpuSeconds);
-        return a;
     }
 
     private static double[] addInto(double[] acc, double[] x) {
@@ -96,7 +61,7 @@ public final class SliceResult implements Serializable {
      */
     record SliceOutput(int slice, long attempt, double[] expertCounts, double ceSum, double regSum,
                        long tokens, long steps, long skipped, boolean rebuilt, Times times, long maxSkipRun,
-                       String fault) implements Serializable {
+                       String fault) {
         /**
          * Little-endian bytes: a plain layout instead of Java serialisation, so the driver never deserialises objects
          * from the network (the exchange admits only the run's tasks, but a layout of numbers cannot carry anything else).
@@ -153,6 +118,5 @@ public final class SliceResult implements Serializable {
      * its state to the driver ({@code pack}); and CPU seconds: the task thread's during the H steps
      * ({@code computeCpu}) and the executor JVM's over its round cycle ({@code executorCpu}, {@link CpuClock#sinceLastTask}).
      */
-    record Times(double fetch, double load, double compute, double pack, double computeCpu, double executorCpu)
-            implements Serializable {}
+    record Times(double fetch, double load, double compute, double pack, double computeCpu, double executorCpu) {}
 }
