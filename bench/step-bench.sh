@@ -2,9 +2,11 @@
 # Whole training step: tokens/s of conf/small-dense.conf vs conf/small-moe.conf (synthetic stream, vocabulary
 # 8000), model FLOP/s as a fraction of the sgemm rate measured in the same JVM, the step's phase split, σ-MoE FFN
 # activation memory vs dense, and heap / off-heap growth over the tiny σ-MoE configuration. A second JVM repeats
-# the speed measurements with OPENBLAS_CORETYPE unset (no memory-growth run there) as a second column.
+# the speed measurements with OPENBLAS_CORETYPE unset, or set to SECOND_CORETYPE (e.g. SkylakeX), as a second column
+# (no memory-growth run there).
 # Usage: bench/step-bench.sh [STEPS=8 [WARMUP=2 [MEM_STEPS=1000 [MEM_SECONDS=180 [BATCH [SEGMENT]]]]]]
 #        (BATCH/SEGMENT override the config's B and T; NO_UNSET=1 skips the second column.)
+#        SECOND_CORETYPE=SkylakeX: the second column's kernels (default: OPENBLAS_CORETYPE unset, OpenBLAS detects).
 # Writes target/bench/step.md (via a temporary name) and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +22,11 @@ run() { # shellcheck disable=SC2086
   java -Xms1g -Xmx4g $FLAGS -cp "$CP" sigmoe.perf.StepBench "$@" 2> >(grep -v "incubator" >&2); }
 run target/bench/step-env.properties "$STEPS" "$WARMUP" "$MEM_STEPS" "$MEM_SECONDS" "$BATCH" "$SEGMENT" >/dev/null
 cols=(target/bench/step-env.properties)
-if [[ -n "${OPENBLAS_CORETYPE:-}" && -z "${NO_UNSET:-}" ]]; then
-  ( unset OPENBLAS_CORETYPE; run target/bench/step-unset.properties "$STEPS" "$WARMUP" 0 0 "$BATCH" "$SEGMENT" >/dev/null )
-  cols+=(target/bench/step-unset.properties)
+SECOND=${SECOND_CORETYPE:-}
+if [[ -z "${NO_UNSET:-}" && "${OPENBLAS_CORETYPE:-}" != "$SECOND" ]]; then
+  ( if [[ -n "$SECOND" ]]; then export OPENBLAS_CORETYPE=$SECOND; else unset OPENBLAS_CORETYPE; fi
+    run target/bench/step-second.properties "$STEPS" "$WARMUP" 0 0 "$BATCH" "$SEGMENT" >/dev/null )
+  cols+=(target/bench/step-second.properties)
 fi
 # shellcheck disable=SC2086
 java $FLAGS -cp "$CP" sigmoe.perf.StepTable target/bench/step.md "${cols[@]}" 2> >(grep -v "incubator" >&2)

@@ -76,8 +76,8 @@ public final class MoeBench {
         StringBuilder md = new StringBuilder();
         md.append("# σ-MoE FFN vs parameter-equal dense FFN (forward + backward, FLOAT)\n\n");
         md.append(String.format(Locale.ROOT, "tokens N = %d, d = %d; σ-MoE N_E = %d, G = %d, K = %d (γ = 0.001, δ = 0); dense d_ff = %d, "
-                + "no biases. Median of %d interleaved reps after %d warm-up; OMP_NUM_THREADS=%s, OPENBLAS_THREAD_TIMEOUT=%s, %d CPUs.%n%n",
-                n, D, NE, G, K, DFF, reps, warmup, System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"), System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT", "unset"),
+                + "no biases. Median of %d interleaved reps after %d warm-up; OPENBLAS_CORETYPE=%s, OMP_NUM_THREADS=%s, OPENBLAS_THREAD_TIMEOUT=%s, %d CPUs.%n%n",
+                n, D, NE, G, K, DFF, reps, warmup, System.getenv().getOrDefault("OPENBLAS_CORETYPE", "unset"), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"), System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT", "unset"),
                 Runtime.getRuntime().availableProcessors()));
         md.append("| measurement | time (ms) | GFLOP/s | vs sgemm | vs dense time |\n|---|---|---|---|---|\n");
         md.append(row("sgemm [" + n + "×412]×[412×2048]", sgemmMs, sgemmGflops, 1.0, Double.NaN));
