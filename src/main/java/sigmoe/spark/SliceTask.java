@@ -1,11 +1,9 @@
 package sigmoe.spark;
 
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import org.apache.spark.TaskContext;
 import sigmoe.nn.RowParallel;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import sigmoe.config.RunConfig;
 import sigmoe.model.TransformerXL;
@@ -136,13 +134,5 @@ final class SliceTask {
             Nd4j.getEnvironment().setMaxMasterThreads(cpus);
             Nd4j.factory().blas().setMaxThreads(cpus);
         }
-    }
-
-    static float[] get(INDArray flat) {
-        float[] out = new float[(int) flat.length()];
-        FloatBuffer b = flat.data().asNioFloat();
-        b.position(0);
-        b.get(out);
-        return out;
     }
 }

@@ -46,7 +46,7 @@ final class SparkCheckpoint {
             throw new java.io.FileNotFoundException(shared + ": missing; a checkpoint of the single-process trainer is resumed "
                     + "with --single-process, any other checkpoint without it is incomplete");
         CheckpointState s = CheckpointState.read(shared);
-        RoundState state = new RoundState(step, s.getLong("adam.step"), SliceTask.get(model.params.values()), s.floats("adam.m"),
+        RoundState state = new RoundState(step, s.getLong("adam.step"), RoundState.copyOf(model.params.values()), s.floats("adam.m"),
                 s.floats("adam.v"));
         int n = (int) model.params.size();
         if (state.m().length != n || state.v().length != n)

@@ -63,7 +63,7 @@ public final class SparkTrainer {
         TransformerXL model = new TransformerXL(mc, DataType.FLOAT);
         model.initialise(t.seed());
         int n = (int) model.params.size();
-        RoundState state = new RoundState(0, 0, SliceTask.get(model.params.values()), new float[n], new float[n]);
+        RoundState state = new RoundState(0, 0, RoundState.copyOf(model.params.values()), new float[n], new float[n]);
         String resumeDir = null;
         long resumeStep = -1;
         if (t.resume() && !dir.checkpointSteps().isEmpty()) {

@@ -44,7 +44,7 @@ class StateServerTest {
         return new INDArray[] {Nd4j.create(DataType.FLOAT, N), Nd4j.create(DataType.FLOAT, N), Nd4j.create(DataType.FLOAT, N)};
     }
 
-    static float[] floats(INDArray a) { return SliceTask.get(a); }
+    static float[] floats(INDArray a) { return RoundState.copyOf(a); }
 
     /** A round's instructions that these tests do not look at. */
     static final StateServer.RoundInfo INFO = new StateServer.RoundInfo(0, null);
