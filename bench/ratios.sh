@@ -12,7 +12,7 @@ if [[ ${1:-} != --table-only ]]; then
   SECOND=${SECOND_CORETYPE:-SkylakeX}
   bench/moe-bench.sh 8192 15
   OPENBLAS_CORETYPE=$SECOND bench/moe-bench.sh 8192 15 target/bench/moe-second.md >/dev/null
-  SECOND_CORETYPE=$SECOND bench/step-bench.sh 16 4 1000 180  # 4 warm-up steps: the Vector API kernels reach C2 by then
+  SECOND_CORETYPE=$SECOND bench/step-bench.sh 16 4 1000 180  # 16 steps: 8 gave medians 10% apart minutes apart
   bench/spark-bench.sh tiny,small 12
 fi
 mvn -q -o -DskipTests test-compile || mvn -q -DskipTests test-compile
