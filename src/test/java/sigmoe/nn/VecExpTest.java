@@ -33,5 +33,22 @@ class VecExpTest {
         float expect = 0;
         for (float v : x) expect += v;
         assertEquals(expect, VecKernels.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)));
+        // all lanes −0: a loop from 0 gives +0, and so must the unrolled sum (0 + −0 = +0)
+        java.util.Arrays.fill(x, -0f);
+        assertEquals(Float.floatToIntBits(0f), Float.floatToIntBits(VecKernels.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0))));
+    }
+
+    @Test
+    void laneSumsKeepTheirBitsOnceCompiled() {
+        int l = FloatVector.SPECIES_PREFERRED.length();
+        float[] x = new float[l];
+        for (int i = 0; i < l; i++) x[i] = (float) Math.sin(1.7 * i) * (i % 3 == 0 ? 1e4f : 1e-3f);
+        FloatVector v = FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0);
+        float cold = VecKernels.sumLanes(v), loop = 0;
+        for (float e : x) loop += e;
+        float hot = 0;
+        for (int r = 0; r < 300_000; r++) hot = VecKernels.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, 0)); // C2 by now
+        assertEquals(Float.floatToIntBits(loop), Float.floatToIntBits(cold));
+        assertEquals(Float.floatToIntBits(loop), Float.floatToIntBits(hot));
     }
 }
