@@ -18,7 +18,7 @@ import sigmoe.nn.Rng;
  * shape has the FLOP ratio 0.25 plus the router; what changes is the per-expert GEMM shape (n_e = N·K/N_E rows ×
  * G columns) and how many token rows are gathered (N·K). It measures how much of the gap to 0.25 is the expert size
  * rather than the layer's code. Dense and σ-MoE reps interleaved; median per-rep ratio, and the ratio of medians.
- * Usage: MoeShapeSweep [tokens=8192] [reps=9] [out=target/bench/moe-sweep.md]
+ * Usage (bench/moe-bench.sh --sweep): MoeShapeSweep [tokens=8192] [reps=9] [out=target/bench/moe-sweep.md]
  */
 public final class MoeShapeSweep {
     static final int[][] SHAPES = {{32, 64, 8}, {16, 128, 4}, {8, 256, 2}, {4, 512, 1}};
