@@ -41,7 +41,10 @@ public final class Ratios {
         out.add(row("1. σ-MoE FFN ÷ dense FFN time (fwd + bwd)", f3(t1), mark(f3(t1b), t1b <= 0.30, t1b), "≤ 0.30", t1 <= 0.30, t1));
         String moeFlopLine = "\\*\\*σ-MoE model FLOP/s ÷ sgemm\\*\\*[^|]*\\| ", denseFlopLine = "\\*\\*dense model FLOP/s ÷ sgemm\\*\\*[^|]*\\| ";
         double moeFlop = first(step, moeFlopLine + "([0-9.]+)"), denseFlop = first(step, denseFlopLine + "([0-9.]+)");
-        double moeFlopB = first(step, moeFlopLine + "[0-9.]+ \\| ([0-9.]+)"), denseFlopB = first(step, denseFlopLine + "[0-9.]+ \\| ([0-9.]+)");
+        // step.md's second column counts only when it ran with the core type of moe-second.md (the column's label)
+        boolean sameKernels = stepSecondCoretype(step).equals(coretype(moeSecond));
+        double moeFlopB = sameKernels ? first(step, moeFlopLine + "[0-9.]+ \\| ([0-9.]+)") : Double.NaN;
+        double denseFlopB = sameKernels ? first(step, denseFlopLine + "[0-9.]+ \\| ([0-9.]+)") : Double.NaN;
         out.add(row("2. model FLOP/s ÷ sgemm (small, σ-MoE / dense)", f3(moeFlop) + " / " + f3(denseFlop),
                 mark(f3(moeFlopB) + " / " + f3(denseFlopB), moeFlopB >= 0.5 && denseFlopB >= 0.5, moeFlopB + denseFlopB), "≥ 0.50",
                 moeFlop >= 0.5 && denseFlop >= 0.5, moeFlop + denseFlop));
@@ -82,6 +85,12 @@ public final class Ratios {
     static String coretype(String moeReport) {
         Matcher m = Pattern.compile("OPENBLAS_CORETYPE=([A-Za-z0-9_]+)").matcher(moeReport);
         return m.find() ? m.group(1) : "?";
+    }
+
+    /** The core type step.md's second column names in its first table header, or "" without a second column. */
+    static String stepSecondCoretype(String step) {
+        Matcher m = Pattern.compile("\\| measurement \\| OPENBLAS_CORETYPE=[^|]* \\| OPENBLAS_CORETYPE=([A-Za-z0-9_]+) \\|").matcher(step);
+        return m.find() ? m.group(1) : "";
     }
 
     /** The first group of the first match, or NaN. */

@@ -13,7 +13,8 @@ class RatiosTest {
             + "**σ-MoE / dense activation memory = 0.281** (target ≤ K/N_E + 5% = 0.300). Counting ...\n";
     static final String MOE_SECOND = "tokens N = 8192 ... warm-up; OPENBLAS_CORETYPE=SkylakeX, OMP_NUM_THREADS=2, ...\n"
             + "**MoE / dense time = 0.503** (ratio of medians; ...)\n";
-    static final String STEP = "| **dense model FLOP/s ÷ sgemm** (medians; target ≥ 0.50) | 0.609 | 0.455 |\n"
+    static final String STEP = "| measurement | OPENBLAS_CORETYPE=Haswell | OPENBLAS_CORETYPE=SkylakeX |\n"
+            + "| **dense model FLOP/s ÷ sgemm** (medians; target ≥ 0.50) | 0.609 | 0.455 |\n"
             + "| **σ-MoE model FLOP/s ÷ sgemm** (medians; target ≥ 0.50) | 0.491 | 0.512 |\n"
             + "| heap used | 42.2 MB | 28.3 MB | -13.9 MB |\n"
             + "| JavaCPP tracked off-heap (Pointer.totalBytes) | 1.1 MB | 2.6 MB | +1.5 MB |\n";
@@ -40,6 +41,9 @@ class RatiosTest {
         List<Ratios.Row> one = Ratios.rows(MOE, STEP.replace(" | 0.455 |", " |").replace(" | 0.512 |", " |"), SPARK, "");
         assertEquals(List.of("not measured", "not measured"), one.stream().limit(2).map(Ratios.Row::second).toList());
         assertEquals("?", Ratios.coretype(""));
+        // a step.md whose second column ran other kernels than moe-second.md is not put under that label
+        List<Ratios.Row> other = Ratios.rows(MOE, STEP.replace("CORETYPE=SkylakeX |", "CORETYPE=unset |"), SPARK, MOE_SECOND);
+        assertEquals(List.of("0.503 (not met)", "not measured"), other.stream().limit(2).map(Ratios.Row::second).toList());
     }
 
     @Test
