@@ -75,7 +75,9 @@ public final class SparkBench {
         double[] tps = new double[3];
         int[][] runs = {{1, 10}, {2, 10}, {2, 1}, {2, 50}};
         for (int[] r : runs) {
-            int w = r[0], h = r[1], rounds = h == 1 ? 60 : h == 10 ? 20 : 4; // H = 10: past the executors' JIT warm-up
+            // H = 10: 100 rounds, so most of the run is past the executors' JIT warm-up (20 rounds ended with C2 still taking
+            // ~30% of a core and gave 1.06-1.55x; 100 rounds 1.39-1.62x, docs/performance.md, Session 5)
+            int w = r[0], h = r[1], rounds = h == 1 ? 60 : h == 10 ? 100 : 4;
             List<String> keys = new ArrayList<>(List.of("train.data=" + corpus, "train.batch_size=" + 8 * w, "train.segment_length=64",
                     "train.lr=1e-3", "train.warmup=0", "model.ffn=sigma_moe", "model.d_ff=null", "model.vocab_size=null",
                     "model.entropy_reg=0.001", "model.dropout=0"));
