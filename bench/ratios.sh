@@ -4,7 +4,7 @@
 # the round outside the compute), then one table: target/bench/ratios.md (sigmoe.perf.Ratios). Targets 1 and 2 depend
 # on the BLAS kernels, so they get a second column with OPENBLAS_CORETYPE=$SECOND_CORETYPE (default SkylakeX, the
 # AVX-512 kernels; docs/performance.md): moe-bench again into moe-second.md, and step-bench's second column.
-# About 12 minutes on 2 cores; run it on a quiet machine. Usage: bench/ratios.sh [--table-only]
+# About 14 minutes on 2 cores; run it on a quiet machine. Usage: bench/ratios.sh [--table-only]
 #   --table-only: rebuild the table from the reports already in target/bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
