@@ -55,11 +55,11 @@ public final class SliceResult {
     }
 
     /**
-     * One slice's output of a round; {@code attempt} identifies the task attempt whose state it uploaded (Spark's
-     * task attempt id), {@code maxSkipRun} is the longest run of consecutive skipped steps of its replica
+     * One slice's output of a round (which task attempt sent it travels in the upload's header, not here);
+     * {@code maxSkipRun} is the longest run of consecutive skipped steps of its replica
      * during the round and {@code fault} the first skipped step's description (null when none was skipped).
      */
-    record SliceOutput(int slice, long attempt, double[] expertCounts, double ceSum, double regSum,
+    record SliceOutput(int slice, double[] expertCounts, double ceSum, double regSum,
                        long tokens, long steps, long skipped, boolean rebuilt, Times times, long maxSkipRun,
                        String fault) {
         /**
@@ -69,9 +69,9 @@ public final class SliceResult {
         byte[] encode() {
             byte[] f = fault == null ? null : fault.getBytes(StandardCharsets.UTF_8);
             int counts = expertCounts == null ? -1 : expertCounts.length;
-            ByteBuffer b = ByteBuffer.allocate(4 + 8 + 4 + 8 * Math.max(0, counts) + 8 * 2 + 8 * 3 + 1 + 8 * 6 + 8 + 4
+            ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 * Math.max(0, counts) + 8 * 2 + 8 * 3 + 1 + 8 * 6 + 8 + 4
                     + (f == null ? 0 : f.length)).order(ByteOrder.LITTLE_ENDIAN);
-            b.putInt(slice).putLong(attempt).putInt(counts);
+            b.putInt(slice).putInt(counts);
             for (int i = 0; i < counts; i++) b.putDouble(expertCounts[i]);
             b.putDouble(ceSum).putDouble(regSum).putLong(tokens).putLong(steps).putLong(skipped).put((byte) (rebuilt ? 1 : 0));
             b.putDouble(times.fetch()).putDouble(times.load()).putDouble(times.compute()).putDouble(times.pack())
@@ -86,7 +86,6 @@ public final class SliceResult {
             try {
                 ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
                 int slice = b.getInt();
-                long attempt = b.getLong();
                 int counts = b.getInt();
                 if (counts < -1 || counts > b.remaining() / 8) throw new IllegalArgumentException("expert counts " + counts);
                 double[] c = counts < 0 ? null : new double[counts];
@@ -105,7 +104,7 @@ public final class SliceResult {
                     fault = new String(f, StandardCharsets.UTF_8);
                 }
                 if (b.hasRemaining()) throw new IllegalArgumentException(b.remaining() + " trailing bytes");
-                return new SliceOutput(slice, attempt, c, ce, reg, tokens, steps, skipped, rebuilt, t, maxSkipRun, fault);
+                return new SliceOutput(slice, c, ce, reg, tokens, steps, skipped, rebuilt, t, maxSkipRun, fault);
             } catch (java.nio.BufferUnderflowException e) {
                 throw new IllegalArgumentException("a slice's round report of " + bytes.length + " bytes is truncated", e);
             }

@@ -97,7 +97,7 @@ final class SliceTask {
         long attempt = tc != null ? tc.taskAttemptId() : java.util.concurrent.ThreadLocalRandom.current().nextLong();
         // the upload's time (pack) is measured by the exchange as it receives the report inside it
         SliceResult.Times times = new SliceResult.Times((f3 - f2) / 1e9, (f2 - f1) / 1e9, secs, 0, cpu, CpuClock.sinceLastTask(cpu0));
-        SliceResult.SliceOutput out = new SliceResult.SliceOutput(slice, attempt, counts, ce, reg, tokens, h.steps(),
+        SliceResult.SliceOutput out = new SliceResult.SliceOutput(slice, counts, ce, reg, tokens, h.steps(),
                 skipped, rebuilt, times, maxSkipRun, fault);
         // Back in the registry before the upload: the driver may start the next span's job as soon as the upload
         // arrives, and its task on this executor must find the replica. Should the upload fail, a retry of this round

@@ -194,7 +194,7 @@ final class StateServer implements Closeable {
             try {
                 SliceResult.SliceOutput o = SliceResult.SliceOutput.decode(first[w].report);
                 SliceResult.Times t = o.times(); // the upload's time, as received here (the report travels inside it)
-                outs.add(new SliceResult.SliceOutput(o.slice(), o.attempt(), o.expertCounts(), o.ceSum(), o.regSum(), o.tokens(),
+                outs.add(new SliceResult.SliceOutput(o.slice(), o.expertCounts(), o.ceSum(), o.regSum(), o.tokens(),
                         o.steps(), o.skipped(), o.rebuilt(), new SliceResult.Times(t.fetch(), t.load(), t.compute(),
                         first[w].seconds, t.computeCpu(), t.executorCpu()), o.maxSkipRun(), o.fault()));
             } catch (IllegalArgumentException e) {

@@ -135,17 +135,17 @@ class SpanExchangeTest {
 
     @Test
     void aRoundReportSurvivesTheWireAndATruncatedOneIsAnError() {
-        SliceResult.SliceOutput o = new SliceResult.SliceOutput(3, -42, new double[] {1.5, Double.MIN_VALUE, 7}, 1e-300, -0.0,
+        SliceResult.SliceOutput o = new SliceResult.SliceOutput(3, new double[] {1.5, Double.MIN_VALUE, 7}, 1e-300, -0.0,
                 123_456_789_012L, 10, 2, true, new SliceResult.Times(0.1, 0.2, 0.3, 0.4, Double.NaN, 0.6), 2,
                 "slice 3, step 11: non-finite gradient of layers.0.ffn.keys — ∞");
         SliceResult.SliceOutput back = SliceResult.SliceOutput.decode(o.encode());
         assertArrayEquals(o.expertCounts(), back.expertCounts());
         assertEquals(o.fault(), back.fault());
         assertEquals(o.times(), back.times());
-        assertEquals(new SliceResult.SliceOutput(3, -42, null, 1e-300, -0.0, 123_456_789_012L, 10, 2, true, o.times(), 2, o.fault()),
-                new SliceResult.SliceOutput(back.slice(), back.attempt(), null, back.ceSum(), back.regSum(), back.tokens(), back.steps(),
+        assertEquals(new SliceResult.SliceOutput(3, null, 1e-300, -0.0, 123_456_789_012L, 10, 2, true, o.times(), 2, o.fault()),
+                new SliceResult.SliceOutput(back.slice(), null, back.ceSum(), back.regSum(), back.tokens(), back.steps(),
                         back.skipped(), back.rebuilt(), back.times(), back.maxSkipRun(), back.fault()));
-        SliceResult.SliceOutput bare = new SliceResult.SliceOutput(0, 1, null, 0, 0, 0, 0, 0, false,
+        SliceResult.SliceOutput bare = new SliceResult.SliceOutput(0, null, 0, 0, 0, 0, 0, false,
                 new SliceResult.Times(0, 0, 0, 0, 0, 0), 0, null);
         assertEquals(bare, SliceResult.SliceOutput.decode(bare.encode()));
         byte[] cut = java.util.Arrays.copyOf(o.encode(), 40);

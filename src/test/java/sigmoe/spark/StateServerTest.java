@@ -57,8 +57,8 @@ class StateServerTest {
     }
 
     /** A slice's round report as SliceTask sends it. */
-    static byte[] report(int slice, long attempt) {
-        return new SliceResult.SliceOutput(slice, attempt, new double[] {slice, 1}, 2.5 * slice, 0.25, 100 + slice, 3, 0, false,
+    static byte[] report(int slice) {
+        return new SliceResult.SliceOutput(slice, new double[] {slice, 1}, 2.5 * slice, 0.25, 100 + slice, 3, 0, false,
                 new SliceResult.Times(0.1, 0.2, 0.3, 0, 0.4, 0.5), 0, null).encode();
     }
 
@@ -68,7 +68,7 @@ class StateServerTest {
         INDArray[] r = replica();
         float[][] src = {s.params(), s.m(), s.v()};
         for (int k = 0; k < 3; k++) r[k].data().asNioFloat().put(0, src[k]);
-        StateClient.put(to, generation, round, slice, attempt, r[0], r[1], r[2], report(slice, attempt));
+        StateClient.put(to, generation, round, slice, attempt, r[0], r[1], r[2], report(slice));
     }
 
     static void upload(StateClient.Endpoint to, long round, int slice, long attempt, RoundState s) throws IOException {
@@ -102,8 +102,8 @@ class StateServerTest {
             assertArrayEquals(s.m(), floats(r[1]));
             assertArrayEquals(s.v(), floats(r[2]));
             // and back: the mean of two slices that uploaded these very arrays is them, bit for bit
-            StateClient.put(server.endpoint(), 0, 3, 0, 11, r[0], r[1], r[2], report(0, 11));
-            StateClient.put(server.endpoint(), 0, 3, 1, 12, r[0], r[1], r[2], report(1, 12));
+            StateClient.put(server.endpoint(), 0, 3, 0, 11, r[0], r[1], r[2], report(0));
+            StateClient.put(server.endpoint(), 0, 3, 1, 12, r[0], r[1], r[2], report(1));
             RoundState back = mean(server, 3, Map.of(0, 11L, 1, 12L), 31, 30);
             assertArrayEquals(s.m(), back.m());
             assertArrayEquals(s.v(), back.v());
