@@ -1,5 +1,6 @@
 package sigmoe.nn;
 
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -54,16 +55,25 @@ public final class Kernels {
 
     /** dst = src. */
     public static void copy(INDArray src, INDArray dst) {
-        Mem s = Mem.of(src), d = Mem.of(dst);
-        sameLength("copy", s, d);
-        if (fast(src, dst)) { VecKernels.copy(src, 0, dst, 0, s.length); return; }
-        for (int i = 0; i < s.length; i++) d.set(i, s.get(i));
+        try {
+            Mem s = Mem.of(src), d = Mem.of(dst);
+            sameLength("copy", s, d);
+            if (fast(src, dst)) { VecKernels.copy(src, 0, dst, 0, s.length); return; }
+            for (int i = 0; i < s.length; i++) d.set(i, s.get(i));
+        } finally {
+            Reference.reachabilityFence(src);
+            Reference.reachabilityFence(dst);
+        }
     }
 
     /** a *= alpha. */
     public static void scale(INDArray a, double alpha) {
-        if (fast(a)) { VecKernels.scale(a, (float) alpha); return; }
-        gScale(Mem.of(a), alpha);
+        try {
+            if (fast(a)) { VecKernels.scale(a, (float) alpha); return; }
+            gScale(Mem.of(a), alpha);
+        } finally {
+            Reference.reachabilityFence(a);
+        }
     }
 
     static void gScale(Mem m, double alpha) {
@@ -72,8 +82,13 @@ public final class Kernels {
 
     /** y += alpha·x. */
     public static void axpy(double alpha, INDArray x, INDArray y) {
-        if (fast(x, y)) { VecKernels.axpy((float) alpha, x, y); return; }
-        gAxpy(alpha, Mem.of(x), Mem.of(y));
+        try {
+            if (fast(x, y)) { VecKernels.axpy((float) alpha, x, y); return; }
+            gAxpy(alpha, Mem.of(x), Mem.of(y));
+        } finally {
+            Reference.reachabilityFence(x);
+            Reference.reachabilityFence(y);
+        }
     }
 
     static void gAxpy(double alpha, Mem xm, Mem ym) {
@@ -83,18 +98,30 @@ public final class Kernels {
 
     /** out = a + b (out may be a or b: residual adds in place). */
     public static void add(INDArray a, INDArray b, INDArray out) {
-        Mem am = Mem.of(a), bm = Mem.of(b), om = Mem.of(out);
-        sameLength("add", am, bm);
-        sameLength("add", am, om);
-        // the FLOAT path adds in float, the same bits as rounding the double sum (double rounding is exact for +)
-        if (fast(a, b, out)) { VecKernels.add(a, b, out); return; }
-        for (int i = 0; i < am.length; i++) om.set(i, am.get(i) + bm.get(i));
+        try {
+            Mem am = Mem.of(a), bm = Mem.of(b), om = Mem.of(out);
+            sameLength("add", am, bm);
+            sameLength("add", am, om);
+            // the FLOAT path adds in float, the same bits as rounding the double sum (double rounding is exact for +)
+            if (fast(a, b, out)) { VecKernels.add(a, b, out); return; }
+            for (int i = 0; i < am.length; i++) om.set(i, am.get(i) + bm.get(i));
+        } finally {
+            Reference.reachabilityFence(a);
+            Reference.reachabilityFence(b);
+            Reference.reachabilityFence(out);
+        }
     }
 
     /** out = a ⊙ b (out may be a or b; dropout masks). */
     public static void mul(INDArray a, INDArray b, INDArray out) {
-        if (fast(a, b, out)) { VecKernels.mul(a, b, out); return; }
-        gMul(Mem.of(a), Mem.of(b), Mem.of(out));
+        try {
+            if (fast(a, b, out)) { VecKernels.mul(a, b, out); return; }
+            gMul(Mem.of(a), Mem.of(b), Mem.of(out));
+        } finally {
+            Reference.reachabilityFence(a);
+            Reference.reachabilityFence(b);
+            Reference.reachabilityFence(out);
+        }
     }
 
     static void gMul(Mem a, Mem b, Mem out) {
@@ -105,8 +132,12 @@ public final class Kernels {
 
     /** a = max(a, 0). */
     public static void reluInPlace(INDArray a) {
-        if (fast(a)) { VecKernels.relu(a); return; }
-        gRelu(Mem.of(a));
+        try {
+            if (fast(a)) { VecKernels.relu(a); return; }
+            gRelu(Mem.of(a));
+        } finally {
+            Reference.reachabilityFence(a);
+        }
     }
 
     static void gRelu(Mem m) {
@@ -115,8 +146,13 @@ public final class Kernels {
 
     /** dy *= (y > 0), with y the ReLU output (equivalently its input); in place on dy. */
     public static void reluBackwardInPlace(INDArray dy, INDArray y) {
-        if (fast(dy, y)) { VecKernels.reluBackward(dy, y); return; }
-        gReluBackward(Mem.of(dy), Mem.of(y));
+        try {
+            if (fast(dy, y)) { VecKernels.reluBackward(dy, y); return; }
+            gReluBackward(Mem.of(dy), Mem.of(y));
+        } finally {
+            Reference.reachabilityFence(dy);
+            Reference.reachabilityFence(y);
+        }
     }
 
     static void gReluBackward(Mem dy, Mem y) {
@@ -128,10 +164,15 @@ public final class Kernels {
 
     /** y[r, :] += bias for every row. */
     public static void addBiasRows(INDArray y, INDArray bias) {
-        int n = rows(y), c = cols(y);
-        if (bias.length() != c) throw new IllegalArgumentException("bias length " + bias.length() + " != columns " + c);
-        if (fast(y, bias)) { VecKernels.addBiasRows(y, bias, n, c); return; }
-        gAddBiasRows(Mem.of(y), Mem.of(bias), n, c);
+        try {
+            int n = rows(y), c = cols(y);
+            if (bias.length() != c) throw new IllegalArgumentException("bias length " + bias.length() + " != columns " + c);
+            if (fast(y, bias)) { VecKernels.addBiasRows(y, bias, n, c); return; }
+            gAddBiasRows(Mem.of(y), Mem.of(bias), n, c);
+        } finally {
+            Reference.reachabilityFence(y);
+            Reference.reachabilityFence(bias);
+        }
     }
 
     static void gAddBiasRows(Mem ym, Mem bm, int n, int c) {
@@ -143,10 +184,15 @@ public final class Kernels {
 
     /** acc[j] += Σ_r a[r, j] (bias gradients). Sums each column in double before one add into acc. */
     public static void addColumnSums(INDArray a, INDArray acc) {
-        int n = rows(a), c = cols(a);
-        if (acc.length() != c) throw new IllegalArgumentException("accumulator length " + acc.length() + " != columns " + c);
-        if (fast(a, acc)) { VecKernels.addColumnSums(a, acc, n, c); return; }
-        gAddColumnSums(Mem.of(a), Mem.of(acc), n, c);
+        try {
+            int n = rows(a), c = cols(a);
+            if (acc.length() != c) throw new IllegalArgumentException("accumulator length " + acc.length() + " != columns " + c);
+            if (fast(a, acc)) { VecKernels.addColumnSums(a, acc, n, c); return; }
+            gAddColumnSums(Mem.of(a), Mem.of(acc), n, c);
+        } finally {
+            Reference.reachabilityFence(a);
+            Reference.reachabilityFence(acc);
+        }
     }
 
     static void gAddColumnSums(Mem am, Mem sm, int n, int c) {
@@ -160,28 +206,38 @@ public final class Kernels {
 
     /** dst[dstRow + i, :] = src[srcRow + i, :] for i in [0, nRows). */
     public static void copyRows(INDArray src, int srcRow, INDArray dst, int dstRow, int nRows) {
-        int c = cols(src);
-        if (cols(dst) != c) throw new IllegalArgumentException("copyRows: widths differ " + c + " vs " + cols(dst));
-        if (srcRow < 0 || dstRow < 0 || nRows < 0 || srcRow + nRows > rows(src) || dstRow + nRows > rows(dst))
-            throw new IllegalArgumentException("copyRows: rows [" + srcRow + "," + (srcRow + nRows) + ") -> [" + dstRow
-                    + "," + (dstRow + nRows) + ") out of range " + rows(src) + " / " + rows(dst));
-        Mem s = Mem.of(src), d = Mem.of(dst);
-        int so = srcRow * c, dO = dstRow * c;
-        if (fast(src, dst)) { VecKernels.copy(src, so, dst, dO, nRows * c); return; }
-        for (int i = 0; i < nRows * c; i++) d.set(dO + i, s.get(so + i));
+        try {
+            int c = cols(src);
+            if (cols(dst) != c) throw new IllegalArgumentException("copyRows: widths differ " + c + " vs " + cols(dst));
+            if (srcRow < 0 || dstRow < 0 || nRows < 0 || srcRow + nRows > rows(src) || dstRow + nRows > rows(dst))
+                throw new IllegalArgumentException("copyRows: rows [" + srcRow + "," + (srcRow + nRows) + ") -> [" + dstRow
+                        + "," + (dstRow + nRows) + ") out of range " + rows(src) + " / " + rows(dst));
+            Mem s = Mem.of(src), d = Mem.of(dst);
+            int so = srcRow * c, dO = dstRow * c;
+            if (fast(src, dst)) { VecKernels.copy(src, so, dst, dO, nRows * c); return; }
+            for (int i = 0; i < nRows * c; i++) d.set(dO + i, s.get(so + i));
+        } finally {
+            Reference.reachabilityFence(src);
+            Reference.reachabilityFence(dst);
+        }
     }
 
     /** dst[i, :] = src[idx[i], :] for i in [0, n): an embedding lookup or an expert dispatch. */
     public static void gatherRows(INDArray src, int[] idx, int n, INDArray dst) {
-        int c = cols(src), v = rows(src);
-        if (cols(dst) != c || rows(dst) < n)
-            throw new IllegalArgumentException("gatherRows: destination " + rows(dst) + "x" + cols(dst) + " cannot hold " + n + "x" + c);
-        Mem s = Mem.of(src), d = Mem.of(dst);
-        for (int i = 0; i < n; i++) {
-            int k = idx[i];
-            if (k < 0 || k >= v) throw new IllegalArgumentException("gatherRows: index " + k + " at " + i + " outside [0, " + v + ")");
-            int so = k * c, dO = i * c;
-            for (int j = 0; j < c; j++) d.set(dO + j, s.get(so + j));
+        try {
+            int c = cols(src), v = rows(src);
+            if (cols(dst) != c || rows(dst) < n)
+                throw new IllegalArgumentException("gatherRows: destination " + rows(dst) + "x" + cols(dst) + " cannot hold " + n + "x" + c);
+            Mem s = Mem.of(src), d = Mem.of(dst);
+            for (int i = 0; i < n; i++) {
+                int k = idx[i];
+                if (k < 0 || k >= v) throw new IllegalArgumentException("gatherRows: index " + k + " at " + i + " outside [0, " + v + ")");
+                int so = k * c, dO = i * c;
+                for (int j = 0; j < c; j++) d.set(dO + j, s.get(so + j));
+            }
+        } finally {
+            Reference.reachabilityFence(src);
+            Reference.reachabilityFence(dst);
         }
     }
 
@@ -190,15 +246,20 @@ public final class Kernels {
      * scatter_add races on duplicates, nd4j-only.md §6.1).
      */
     public static void scatterAddRows(INDArray src, int[] idx, int n, INDArray dst) {
-        int c = cols(dst), v = rows(dst);
-        if (cols(src) != c || rows(src) < n)
-            throw new IllegalArgumentException("scatterAddRows: source " + rows(src) + "x" + cols(src) + " has no " + n + "x" + c);
-        Mem s = Mem.of(src), d = Mem.of(dst);
-        for (int i = 0; i < n; i++) {
-            int k = idx[i];
-            if (k < 0 || k >= v) throw new IllegalArgumentException("scatterAddRows: index " + k + " at " + i + " outside [0, " + v + ")");
-            int so = i * c, dO = k * c;
-            for (int j = 0; j < c; j++) d.set(dO + j, d.get(dO + j) + s.get(so + j));
+        try {
+            int c = cols(dst), v = rows(dst);
+            if (cols(src) != c || rows(src) < n)
+                throw new IllegalArgumentException("scatterAddRows: source " + rows(src) + "x" + cols(src) + " has no " + n + "x" + c);
+            Mem s = Mem.of(src), d = Mem.of(dst);
+            for (int i = 0; i < n; i++) {
+                int k = idx[i];
+                if (k < 0 || k >= v) throw new IllegalArgumentException("scatterAddRows: index " + k + " at " + i + " outside [0, " + v + ")");
+                int so = i * c, dO = k * c;
+                for (int j = 0; j < c; j++) d.set(dO + j, d.get(dO + j) + s.get(so + j));
+            }
+        } finally {
+            Reference.reachabilityFence(src);
+            Reference.reachabilityFence(dst);
         }
     }
 
@@ -212,10 +273,14 @@ public final class Kernels {
      * (when not null): a cross-entropy is then lse − logit[target], exact even where the probability underflows.
      */
     public static void softmaxRowsInPlace(INDArray a, double[] lse) {
-        int n = rows(a), c = cols(a);
-        if (lse != null && lse.length < n) throw new IllegalArgumentException("lse array shorter than " + n + " rows");
-        if (fast(a)) { VecKernels.softmaxRows(a, lse); return; }
-        gSoftmaxRows(Mem.of(a), n, c, lse);
+        try {
+            int n = rows(a), c = cols(a);
+            if (lse != null && lse.length < n) throw new IllegalArgumentException("lse array shorter than " + n + " rows");
+            if (fast(a)) { VecKernels.softmaxRows(a, lse); return; }
+            gSoftmaxRows(Mem.of(a), n, c, lse);
+        } finally {
+            Reference.reachabilityFence(a);
+        }
     }
 
     static void gSoftmaxRows(Mem m, int n, int c, double[] lse) {
@@ -237,8 +302,12 @@ public final class Kernels {
 
     /** Each row becomes log_softmax(row) = row − max − log Σ exp(row − max). */
     public static void logSoftmaxRowsInPlace(INDArray a) {
-        if (fast(a)) { VecKernels.logSoftmaxRows(a); return; }
-        gLogSoftmaxRows(Mem.of(a), rows(a), cols(a));
+        try {
+            if (fast(a)) { VecKernels.logSoftmaxRows(a); return; }
+            gLogSoftmaxRows(Mem.of(a), rows(a), cols(a));
+        } finally {
+            Reference.reachabilityFence(a);
+        }
     }
 
     static void gLogSoftmaxRows(Mem m, int n, int c) {
@@ -263,8 +332,14 @@ public final class Kernels {
      * (in place).
      */
     public static void softmaxBackwardRows(INDArray p, INDArray dOut, INDArray dIn) {
-        if (fast(p, dOut, dIn)) { VecKernels.softmaxBackwardRows(p, dOut, dIn); return; }
-        gSoftmaxBackwardRows(Mem.of(p), Mem.of(dOut), Mem.of(dIn), rows(p), cols(p));
+        try {
+            if (fast(p, dOut, dIn)) { VecKernels.softmaxBackwardRows(p, dOut, dIn); return; }
+            gSoftmaxBackwardRows(Mem.of(p), Mem.of(dOut), Mem.of(dIn), rows(p), cols(p));
+        } finally {
+            Reference.reachabilityFence(p);
+            Reference.reachabilityFence(dOut);
+            Reference.reachabilityFence(dIn);
+        }
     }
 
     static void gSoftmaxBackwardRows(Mem p, Mem dOut, Mem dIn, int n, int c) {
@@ -286,10 +361,18 @@ public final class Kernels {
      */
     public static void layerNormForward(INDArray x, INDArray gamma, INDArray beta, double eps, INDArray y,
                                         INDArray xhat, double[] mean, double[] rstd) {
-        int n = rows(x), d = cols(x);
-        checkLn(n, d, gamma, beta, y, xhat, mean, rstd);
-        if (fast(x, gamma, beta, y, xhat)) { VecKernels.layerNormForward(x, gamma, beta, eps, y, xhat, mean, rstd, n, d); return; }
-        gLayerNormForward(Mem.of(x), Mem.of(gamma), Mem.of(beta), eps, Mem.of(y), Mem.of(xhat), mean, rstd, n, d);
+        try {
+            int n = rows(x), d = cols(x);
+            checkLn(n, d, gamma, beta, y, xhat, mean, rstd);
+            if (fast(x, gamma, beta, y, xhat)) { VecKernels.layerNormForward(x, gamma, beta, eps, y, xhat, mean, rstd, n, d); return; }
+            gLayerNormForward(Mem.of(x), Mem.of(gamma), Mem.of(beta), eps, Mem.of(y), Mem.of(xhat), mean, rstd, n, d);
+        } finally {
+            Reference.reachabilityFence(x);
+            Reference.reachabilityFence(gamma);
+            Reference.reachabilityFence(beta);
+            Reference.reachabilityFence(y);
+            Reference.reachabilityFence(xhat);
+        }
     }
 
     static void gLayerNormForward(Mem x, Mem g, Mem b, double eps, Mem y, Mem xh, double[] mean, double[] rstd,
@@ -318,14 +401,23 @@ public final class Kernels {
      */
     public static void layerNormBackward(INDArray dy, INDArray xhat, double[] rstd, INDArray gamma, INDArray dx,
                                          INDArray dGamma, INDArray dBeta) {
-        int n = rows(dy), d = cols(dy);
-        checkLn(n, d, gamma, dGamma, xhat, dx, rstd, rstd);
-        if (Mem.of(dBeta).length != d) throw new IllegalArgumentException("LayerNorm dβ length != " + d);
-        if (fast(dy, xhat, gamma, dx, dGamma, dBeta)) {
-            VecKernels.layerNormBackward(dy, xhat, rstd, gamma, dx, dGamma, dBeta, n, d);
-            return;
+        try {
+            int n = rows(dy), d = cols(dy);
+            checkLn(n, d, gamma, dGamma, xhat, dx, rstd, rstd);
+            if (Mem.of(dBeta).length != d) throw new IllegalArgumentException("LayerNorm dβ length != " + d);
+            if (fast(dy, xhat, gamma, dx, dGamma, dBeta)) {
+                VecKernels.layerNormBackward(dy, xhat, rstd, gamma, dx, dGamma, dBeta, n, d);
+                return;
+            }
+            gLayerNormBackward(Mem.of(dy), Mem.of(xhat), rstd, Mem.of(gamma), Mem.of(dx), Mem.of(dGamma), Mem.of(dBeta), n, d);
+        } finally {
+            Reference.reachabilityFence(dy);
+            Reference.reachabilityFence(xhat);
+            Reference.reachabilityFence(gamma);
+            Reference.reachabilityFence(dx);
+            Reference.reachabilityFence(dGamma);
+            Reference.reachabilityFence(dBeta);
         }
-        gLayerNormBackward(Mem.of(dy), Mem.of(xhat), rstd, Mem.of(gamma), Mem.of(dx), Mem.of(dGamma), Mem.of(dBeta), n, d);
     }
 
     static void gLayerNormBackward(Mem dy, Mem xh, double[] rstd, Mem g, Mem dx, Mem dg, Mem db, int n, int d) {

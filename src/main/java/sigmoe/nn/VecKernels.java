@@ -1,5 +1,6 @@
 package sigmoe.nn;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -25,6 +26,7 @@ final class VecKernels {
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final int FLUSH = 256;
 
+    /** Callers keep {@code a} reachable (Reference.reachabilityFence) while they use the view. */
     private static ByteBuffer buf(INDArray a) {
         if (!Mem.isContiguous(a)) throw new IllegalArgumentException("kernel needs contiguous c-order arrays");
         return a.data().asNio().order(NO);
@@ -40,6 +42,7 @@ final class VecKernels {
         FloatBuffer fb = a.data().asNioFloat();
         int off = Math.toIntExact(a.offset());
         for (int i = 0; i < f.length; i++) f[i] = fb.get(off + i);
+        Reference.reachabilityFence(a);
         return f;
     }
 
@@ -47,6 +50,7 @@ final class VecKernels {
         FloatBuffer fb = acc.data().asNioFloat();
         int off = Math.toIntExact(acc.offset());
         for (int i = 0; i < s.length; i++) fb.put(off + i, (float) (fb.get(off + i) + s[i]));
+        Reference.reachabilityFence(acc);
     }
 
     static void mul(INDArray a, INDArray b, INDArray out) {
@@ -56,6 +60,9 @@ final class VecKernels {
         int ao = base(a), bo = base(b), oo = base(out), n = (int) a.length(), bound = S.loopBound(n), i = 0;
         for (; i < bound; i += L) load(ab, ao + 4 * i).mul(load(bb, bo + 4 * i)).intoByteBuffer(ob, oo + 4 * i, NO);
         for (; i < n; i++) ob.putFloat(oo + 4 * i, ab.getFloat(ao + 4 * i) * bb.getFloat(bo + 4 * i));
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(out);
     }
 
     static void add(INDArray a, INDArray b, INDArray out) {
@@ -63,6 +70,9 @@ final class VecKernels {
         int ao = base(a), bo = base(b), oo = base(out), n = (int) a.length(), bound = S.loopBound(n), i = 0;
         for (; i < bound; i += L) load(ab, ao + 4 * i).add(load(bb, bo + 4 * i)).intoByteBuffer(ob, oo + 4 * i, NO);
         for (; i < n; i++) ob.putFloat(oo + 4 * i, ab.getFloat(ao + 4 * i) + bb.getFloat(bo + 4 * i));
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(out);
     }
 
     /** n floats from src (element srcAt of the array) to dst (element dstAt): a bulk copy (memcpy), no overlap. */
@@ -72,6 +82,8 @@ final class VecKernels {
         s.limit(so + n).position(so);
         d.position(dO);
         d.put(s);
+        Reference.reachabilityFence(src);
+        Reference.reachabilityFence(dst);
     }
 
     static void relu(INDArray a) {
@@ -79,6 +91,7 @@ final class VecKernels {
         int o = base(a), n = (int) a.length(), bound = S.loopBound(n), i = 0;
         for (; i < bound; i += L) load(b, o + 4 * i).lanewise(VectorOperators.MAX, 0f).intoByteBuffer(b, o + 4 * i, NO);
         for (; i < n; i++) { float v = b.getFloat(o + 4 * i); if (v < 0) b.putFloat(o + 4 * i, 0f); }
+        Reference.reachabilityFence(a);
     }
 
     static void reluBackward(INDArray dy, INDArray y) {
@@ -91,6 +104,8 @@ final class VecKernels {
             zero.blend(load(db, dO + 4 * i), on).intoByteBuffer(db, dO + 4 * i, NO);
         }
         for (; i < n; i++) if (!(yb.getFloat(yo + 4 * i) > 0)) db.putFloat(dO + 4 * i, 0f);
+        Reference.reachabilityFence(dy);
+        Reference.reachabilityFence(y);
     }
 
     private static float rowMax(ByteBuffer b, int ro, int c, int bound) {
@@ -107,6 +122,7 @@ final class VecKernels {
         int o = base(a), n = (int) a.length(), bound = S.loopBound(n), i = 0;
         for (; i < bound; i += L) load(b, o + 4 * i).mul(alpha).intoByteBuffer(b, o + 4 * i, NO);
         for (; i < n; i++) b.putFloat(o + 4 * i, b.getFloat(o + 4 * i) * alpha);
+        Reference.reachabilityFence(a);
     }
 
     static void axpy(float alpha, INDArray x, INDArray y) {
@@ -115,6 +131,8 @@ final class VecKernels {
         int xo = base(x), yo = base(y), n = (int) x.length(), bound = S.loopBound(n), i = 0;
         for (; i < bound; i += L) load(xb, xo + 4 * i).mul(alpha).add(load(yb, yo + 4 * i)).intoByteBuffer(yb, yo + 4 * i, NO);
         for (; i < n; i++) yb.putFloat(yo + 4 * i, yb.getFloat(yo + 4 * i) + alpha * xb.getFloat(xo + 4 * i));
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(y);
     }
 
     static void addBiasRows(INDArray y, INDArray bias, int n, int c) {
@@ -126,6 +144,7 @@ final class VecKernels {
             for (; j < bound; j += L) load(yb, yr + 4 * j).add(FloatVector.fromArray(S, bv, j)).intoByteBuffer(yb, yr + 4 * j, NO);
             for (; j < c; j++) yb.putFloat(yr + 4 * j, yb.getFloat(yr + 4 * j) + bv[j]);
         }
+        Reference.reachabilityFence(y);
     }
 
     static void addColumnSums(INDArray a, INDArray acc, int n, int c) {
@@ -139,6 +158,7 @@ final class VecKernels {
             for (; j < c; j++) part[j] += ab.getFloat(ar + 4 * j);
             if ((r + 1) % FLUSH == 0 || r == n - 1) for (int k = 0; k < c; k++) { tot[k] += part[k]; part[k] = 0; }
         }
+        Reference.reachabilityFence(a);
         addHeap(acc, tot);
     }
 
@@ -217,6 +237,7 @@ final class VecKernels {
             for (; j < c; j++) b.putFloat(ro + 4 * j, b.getFloat(ro + 4 * j) * inv);
             if (lse != null) lse[r] = max + Math.log(sum);
         }
+        Reference.reachabilityFence(a);
     }
 
     static void logSoftmaxRows(INDArray a) {
@@ -235,6 +256,7 @@ final class VecKernels {
             for (; j < bound; j += L) load(b, ro + 4 * j).sub(lse).intoByteBuffer(b, ro + 4 * j, NO);
             for (; j < c; j++) b.putFloat(ro + 4 * j, b.getFloat(ro + 4 * j) - lse);
         }
+        Reference.reachabilityFence(a);
     }
 
     static void softmaxBackwardRows(INDArray p, INDArray dOut, INDArray dIn) {
@@ -255,6 +277,9 @@ final class VecKernels {
                 load(pb, pr + 4 * j).mul(load(gb, gr + 4 * j).sub(s)).intoByteBuffer(ib, ir + 4 * j, NO);
             for (; j < c; j++) ib.putFloat(ir + 4 * j, pb.getFloat(pr + 4 * j) * (gb.getFloat(gr + 4 * j) - s));
         }
+        Reference.reachabilityFence(p);
+        Reference.reachabilityFence(dOut);
+        Reference.reachabilityFence(dIn);
     }
 
     static void layerNormForward(INDArray x, INDArray gamma, INDArray beta, double eps, INDArray y, INDArray xhat,
@@ -266,6 +291,9 @@ final class VecKernels {
             for (int r = lo; r < hi; r++)
                 layerNormRow(xb, xo + 4 * r * d, yb, yo + 4 * r * d, hb, ho + 4 * r * d, g, be, eps, mean, rstd, r, d);
         });
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(y);
+        Reference.reachabilityFence(xhat);
     }
 
     private static void layerNormRow(ByteBuffer xb, int xr, ByteBuffer yb, int yr, ByteBuffer hb, int hr, float[] g,
@@ -312,6 +340,9 @@ final class VecKernels {
                 for (int r = k * FLUSH, end = Math.min(n, r + FLUSH); r < end; r++)
                     layerNormBackwardRow(db, dO + 4 * r * d, hb, ho + 4 * r * d, xb, xo + 4 * r * d, g, (float) rstd[r], sg[k], sb[k], d);
         });
+        Reference.reachabilityFence(dy);
+        Reference.reachabilityFence(xhat);
+        Reference.reachabilityFence(dx);
         double[] tg = new double[d], tb = new double[d];
         for (int k = 0; k < chunks; k++) for (int j = 0; j < d; j++) { tg[j] += sg[k][j]; tb[j] += sb[k][j]; }
         addHeap(dGamma, tg);
