@@ -1,5 +1,6 @@
 package sigmoe.nn;
 
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -53,7 +54,8 @@ public final class OutputLoss {
         if (rowMax.length < n) { rowMax = new double[n]; logSum = new double[n]; tokenLoss = new double[n]; this.targets = new int[n]; }
         System.arraycopy(targets, 0, this.targets, 0, n);
         LossKernels.rowStats(z, proj.bias.value(), rowMax, logSum);
-        Mem zm = Mem.of(z), bm = Mem.of(proj.bias.value());
+        INDArray bias = proj.bias.value();
+        Mem zm = Mem.of(z), bm = Mem.of(bias);
         double sum = 0;
         long count = 0;
         for (int r = 0; r < n; r++) {
@@ -63,6 +65,8 @@ public final class OutputLoss {
             sum += tokenLoss[r];
             count++;
         }
+        Reference.reachabilityFence(z);
+        Reference.reachabilityFence(bias);
         this.x = x;
         this.n = n;
         this.backwardReady = true;
@@ -86,7 +90,8 @@ public final class OutputLoss {
 
     /** The backward's gradient after {@link #probabilities()} turned the buffer into softmax values (tests, eval). */
     private void fromProbabilities(INDArray z, double scale) {
-        Mem zm = Mem.of(z), db = Mem.of(proj.bias.grad());
+        INDArray dBias = proj.bias.grad();
+        Mem zm = Mem.of(z), db = Mem.of(dBias);
         double[] col = new double[vocab];
         for (int r = 0; r < n; r++) {
             int t = targets[r], o = r * vocab;
@@ -95,6 +100,8 @@ public final class OutputLoss {
             for (int j = 0; j < vocab; j++) col[j] += zm.get(o + j);
         }
         for (int j = 0; j < vocab; j++) db.add(j, col[j]);
+        Reference.reachabilityFence(z);
+        Reference.reachabilityFence(dBias);
     }
 
     /** Per-row cross-entropy of the last forward (0 for unscored rows), valid for its N rows. */

@@ -1,5 +1,6 @@
 package sigmoe.nn;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -24,6 +25,7 @@ final class VecLossKernels {
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
 
+    /** Callers keep {@code a} reachable (Reference.reachabilityFence) while they use the view. */
     private static ByteBuffer buf(INDArray a) {
         if (!Mem.isContiguous(a)) throw new IllegalArgumentException("loss kernel needs contiguous c-order arrays");
         return a.data().asNio().order(NO);
@@ -43,6 +45,7 @@ final class VecLossKernels {
                 logSum[r] = Math.log(rowSumExp(b, ro, bv, c, mx));
             }
         });
+        Reference.reachabilityFence(z);
     }
 
     static float rowMax(ByteBuffer b, int ro, float[] bv, int c) {
@@ -85,6 +88,8 @@ final class VecLossKernels {
         FloatBuffer db = dBias.data().asNioFloat();
         int off = Math.toIntExact(dBias.offset());
         for (int j = 0; j < c; j++) db.put(off + j, (float) (db.get(off + j) + tot[j]));
+        Reference.reachabilityFence(z);
+        Reference.reachabilityFence(dBias);
     }
 
     /** g = scale·exp((z + b − max) − logSum), written over z and added to the column partials. */
