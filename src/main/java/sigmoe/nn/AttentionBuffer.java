@@ -15,7 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
 final class AttentionBuffer {
     private final DataType dtype;
     private INDArray flat;
-    private Mem mem;
+    private Mem mem; // safe unfenced: flat, set together with it, keeps its memory alive while this buffer lives
     private int heads = -1, streams = -1, rows = -1, cols = -1;
     private INDArray allView;
 

@@ -1,5 +1,6 @@
 package sigmoe.nn;
 
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -48,6 +49,7 @@ public final class Dropout {
         }
         INDArray m = mask.rows(n);
         fillMask(Mem.of(m), rng);
+        Reference.reachabilityFence(m);
         INDArray out = y.rows(n);
         Kernels.mul(x, m, out);
         return out;

@@ -1,5 +1,6 @@
 package sigmoe.nn;
 
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -20,18 +21,21 @@ public final class Init {
     public static void fill(INDArray a, double v) {
         Mem m = Mem.of(a);
         for (int i = 0; i < m.length; i++) m.set(i, v);
+        Reference.reachabilityFence(a);
     }
 
     /** N(0, std²), untruncated (the σ-MoE weights, paper.md §1.4). */
     public static void normal(INDArray a, Rng rng, double std) {
         Mem m = Mem.of(a);
         for (int i = 0; i < m.length; i++) m.set(i, std * rng.nextGaussian());
+        Reference.reachabilityFence(a);
     }
 
     /** U(−bound, bound). */
     public static void uniform(INDArray a, Rng rng, double bound) {
         Mem m = Mem.of(a);
         for (int i = 0; i < m.length; i++) m.set(i, bound * (2 * rng.nextDouble() - 1));
+        Reference.reachabilityFence(a);
     }
 
     /** A unit normal truncated to [−2, 2] by rejection (PyTorch's {@code trunc_normal_} defaults). */
@@ -42,6 +46,7 @@ public final class Init {
             do { z = rng.nextGaussian(); } while (z < -2 || z > 2);
             m.set(i, z);
         }
+        Reference.reachabilityFence(a);
     }
 
     /**
@@ -68,14 +73,18 @@ public final class Init {
 
     /** Unbiased sample standard deviation over all elements (PyTorch {@code Tensor.std()}), computed in double. */
     public static double std(INDArray a) {
-        Mem m = Mem.of(a);
-        int n = m.length;
-        if (n < 2) return Double.NaN;
-        double s = 0;
-        for (int i = 0; i < n; i++) s += m.get(i);
-        double mu = s / n, v = 0;
-        for (int i = 0; i < n; i++) { double t = m.get(i) - mu; v += t * t; }
-        return Math.sqrt(v / (n - 1));
+        try {
+            Mem m = Mem.of(a);
+            int n = m.length;
+            if (n < 2) return Double.NaN;
+            double s = 0;
+            for (int i = 0; i < n; i++) s += m.get(i);
+            double mu = s / n, v = 0;
+            for (int i = 0; i < n; i++) { double t = m.get(i) - mu; v += t * t; }
+            return Math.sqrt(v / (n - 1));
+        } finally {
+            Reference.reachabilityFence(a);
+        }
     }
 
     /** Glorot/Xavier uniform: U(±sqrt(6 / (fan_in + fan_out))) (the token embedding). */

@@ -10,6 +10,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * One subclass per data type, so the same kernel code serves FLOAT training and the DOUBLE finite-difference
  * gradient checks; the JIT sees at most two receiver types at each call site.
  * Index {@code i} is relative to the array's first element (the view offset is applied here).
+ *
+ * <p>A Mem does not keep its array reachable: its NIO view over ND4J's native memory holds no reference to the
+ * INDArray or its DataBuffer, so once the array is unreachable (the JIT may end a local's life right after
+ * {@code Mem.of(a)}) a GC lets ND4J free the memory while the Mem still reads or writes it. Callers fence the array
+ * with {@code java.lang.ref.Reference.reachabilityFence(a)} after their last access through the Mem (in a
+ * {@code finally} block when the method has several exits).
  */
 public abstract class Mem {
     public final int length;

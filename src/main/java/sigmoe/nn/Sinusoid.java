@@ -1,5 +1,6 @@
 package sigmoe.nn;
 
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -39,6 +40,7 @@ public final class Sinusoid {
                 m.set(row + col, (col & 1) == 0 ? Math.sin(angle) : Math.cos(angle));
             }
         }
+        Reference.reachabilityFence(out);
         return out;
     }
 }
