@@ -1,6 +1,7 @@
 package sigmoe.model;
 
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -8,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import sigmoe.nn.Mem;
 import sigmoe.nn.Param;
 import sigmoe.nn.ParamStore;
@@ -133,8 +135,10 @@ public final class Checkpoint {
         }
         for (Param p : store.params()) {
             float[] v = tensors.get(p.name);
-            Mem m = Mem.of(p.value());
+            INDArray a = p.value();
+            Mem m = Mem.of(a);
             for (int i = 0; i < v.length; i++) m.set(i, v[i]);
+            Reference.reachabilityFence(a);
         }
     }
 }

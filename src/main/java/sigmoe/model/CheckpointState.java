@@ -1,6 +1,7 @@
 package sigmoe.model;
 
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -135,6 +136,7 @@ public final class CheckpointState {
         float[] f = floats(name);
         Mem m = Mem.of(dst);
         for (int i = 0; i < f.length; i++) m.set(i, f[i]);
+        Reference.reachabilityFence(dst);
     }
 
     public Map<String, String> scalars() { return Collections.unmodifiableMap(scalars); }

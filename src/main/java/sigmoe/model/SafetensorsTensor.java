@@ -1,5 +1,6 @@
 package sigmoe.model;
 
+import java.lang.ref.Reference;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import sigmoe.nn.Mem;
@@ -67,7 +68,10 @@ public final class SafetensorsTensor {
     /** An F32 tensor read from a contiguous c-order FLOAT or DOUBLE array (or view) when the file is written. */
     public static SafetensorsTensor ofArray(String name, long[] shape, INDArray a) {
         Mem m = Mem.of(a);
-        SafetensorsTensor t = new SafetensorsTensor(name, SafetensorsDtype.F32, shape, i -> (float) m.get((int) i), null);
+        // the view outlives this method (read when the file is written): each read keeps a reachable until it is done
+        SafetensorsTensor t = new SafetensorsTensor(name, SafetensorsDtype.F32, shape, i -> {
+            try { return (float) m.get((int) i); } finally { Reference.reachabilityFence(a); }
+        }, null);
         t.checkLength(m.length);
         return t;
     }

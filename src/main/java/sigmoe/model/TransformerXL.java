@@ -1,5 +1,6 @@
 package sigmoe.model;
 
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -262,8 +263,12 @@ public final class TransformerXL {
 
     private static boolean finite(INDArray a) {
         Mem m = Mem.of(a);
-        for (int i = 0; i < m.length; i++) if (!Double.isFinite(m.get(i))) return false;
-        return true;
+        try {
+            for (int i = 0; i < m.length; i++) if (!Double.isFinite(m.get(i))) return false;
+            return true;
+        } finally {
+            Reference.reachabilityFence(a);
+        }
     }
 
     /**

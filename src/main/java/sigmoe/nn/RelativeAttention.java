@@ -1,5 +1,6 @@
 package sigmoe.nn;
 
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -91,11 +92,16 @@ public final class RelativeAttention {
      */
     public void initialise(Rng rng, int nLayers) {
         if (nLayers < 1) throw new IllegalArgumentException("initialise: n_layers must be >= 1, got " + nLayers);
-        for (Param w : new Param[] {wq, wk, wv, wr, wo})
-            truncatedNormalExactStd(Mem.of(w.value()), rng, Math.sqrt(2.0 / (nLayers * (double) w.shape[1])));
-        fill(Mem.of(contentBias.value()), 0);
-        fill(Mem.of(positionBias.value()), 0);
-        Mem.of(scale.value()).set(0, 1.0 / Math.sqrt(hs));
+        for (Param w : new Param[] {wq, wk, wv, wr, wo}) {
+            INDArray wValue = w.value();
+            truncatedNormalExactStd(Mem.of(wValue), rng, Math.sqrt(2.0 / (nLayers * (double) w.shape[1])));
+            Reference.reachabilityFence(wValue);
+        }
+        INDArray u = contentBias.value(), v = positionBias.value(), sc = scale.value();
+        fill(Mem.of(u), 0);
+        fill(Mem.of(v), 0);
+        Mem.of(sc).set(0, 1.0 / Math.sqrt(hs));
+        Reference.reachabilityFence(u); Reference.reachabilityFence(v); Reference.reachabilityFence(sc);
     }
 
     // ------------------------------------------------------------------------------------------------ forward
@@ -109,7 +115,9 @@ public final class RelativeAttention {
         checkForward(src, batch, mem, seg);
         this.src = src;
         reshape(batch, mem, seg);
-        scaleUsed = Mem.of(scale.value()).get(0);
+        INDArray sc = scale.value();
+        scaleUsed = Mem.of(sc).get(0);
+        Reference.reachabilityFence(sc);
         if (wqkv == null) {
             wqkv = Nd4j.create(wq.value().data(), new long[] {3L * inner, d}, new long[] {d, 1}, wq.value().offset(), 'c', dtype);
             gqkv = Nd4j.create(wq.grad().data(), new long[] {3L * inner, d}, new long[] {d, 1}, wq.grad().offset(), 'c', dtype);
@@ -160,12 +168,15 @@ public final class RelativeAttention {
         StridedGemm.mm(ds4, qu4, dk4, true, false, s, 0);              // into dqkv's k columns
         StridedGemm.mm(bd3, r3, g2v3, false, false, 1, 0);
         StridedGemm.mm(bd3, qv3, dr3, true, false, s, 0);
+        // dqkv.mem() is safe without a fence: the AttentionBuffer field dqkv holds the Mem next to the array it views
         if (!dqMemoryZeroed) { AttentionLoops.zeroMemoryQueries(dqkv.mem(), nB, nM, nT, inner); dqMemoryZeroed = true; }
         double[] du = new double[inner], dv = new double[inner];
         double dScale = AttentionLoops.queryGradients(g1.all(), g2.all(), qu.all(), qv.all(), dqkv.all(), s, du, dv, nB, nM, nT, inner);
-        Mem gu = Mem.of(contentBias.grad()), gv = Mem.of(positionBias.grad());
+        INDArray uGrad = contentBias.grad(), vGrad = positionBias.grad(), scGrad = scale.grad();
+        Mem gu = Mem.of(uGrad), gv = Mem.of(vGrad);
         for (int k = 0; k < inner; k++) { gu.add(k, s * du[k]); gv.add(k, s * dv[k]); }
-        Mem.of(scale.grad()).add(0, dScale);
+        Mem.of(scGrad).add(0, dScale);
+        Reference.reachabilityFence(uGrad); Reference.reachabilityFence(vGrad); Reference.reachabilityFence(scGrad);
 
         // Projections: weight gradients accumulate (β = 1); dSrc gets the query, key and value paths in one GEMM.
         Nd4j.gemm(dqkv.all(), src, gqkv, true, false, 1, 1);
@@ -208,9 +219,11 @@ public final class RelativeAttention {
 
     /** A small parameter as a double[] (u, v: H·hs values). */
     private static double[] heap(Param p) {
-        Mem m = Mem.of(p.value());
+        INDArray a = p.value();
+        Mem m = Mem.of(a);
         double[] x = new double[m.length];
         for (int i = 0; i < x.length; i++) x[i] = m.get(i);
+        Reference.reachabilityFence(a);
         return x;
     }
 

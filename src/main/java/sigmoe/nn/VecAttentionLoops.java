@@ -1,5 +1,6 @@
 package sigmoe.nn;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -26,6 +27,7 @@ final class VecAttentionLoops {
     static final int FLUSH = 256; // rows per chunk: float partials of a column sum, added in double in chunk order
     private static final int MIN_ROWS = 128; // rows per parallel block at least (a row is ~0.5 µs of work)
 
+    /** The root buffer of {@code a}; callers keep {@code a} reachable (Reference.reachabilityFence) while they use the view. */
     private static ByteBuffer buf(INDArray a) {
         if (!Mem.isContiguous(a)) throw new IllegalArgumentException("attention kernel needs contiguous c-order arrays");
         return a.data().asNio().order(NO);
@@ -44,6 +46,7 @@ final class VecAttentionLoops {
                 splitRow(f, from, tu, uo + to, tv, vo + to, u, v, inner);
             }
         });
+        Reference.reachabilityFence(qkv); Reference.reachabilityFence(qu); Reference.reachabilityFence(qv);
     }
 
     private static void splitRow(ByteBuffer f, int from, ByteBuffer tu, int uo, ByteBuffer tv, int vo, float[] u, float[] v, int inner) {
@@ -69,6 +72,7 @@ final class VecAttentionLoops {
                 softmaxRow(a, ao + row, p, po + row + 4 * (nT - 1 - i), nM + i + 1, nL, scale);
             }
         });
+        Reference.reachabilityFence(att); Reference.reachabilityFence(bd);
     }
 
     /** a[0..vis) := softmax(scale·(a + p)), a[vis..len) := 0; p already points at the shifted position term. */
@@ -120,6 +124,7 @@ final class VecAttentionLoops {
                 backwardRow(a, ao + row, g, go + row, p, po + row, nM + i + 1, nT - 1 - i, nL);
             }
         });
+        Reference.reachabilityFence(att); Reference.reachabilityFence(ds); Reference.reachabilityFence(bd);
     }
 
     /** g := a ⊙ (g − Σ a·g) on [0, vis), 0 beyond; p[0, shift) := 0, p[shift, len) := g[0, len − shift). */
@@ -153,6 +158,8 @@ final class VecAttentionLoops {
                     ds[k] += queryRow(b1, o1 + ro, b2, o2 + ro, bu, ou + ro, bv, ov + ro, bq, rq, scale, pu[k], pv[k], inner);
                 }
         });
+        Reference.reachabilityFence(g1); Reference.reachabilityFence(g2); Reference.reachabilityFence(qu);
+        Reference.reachabilityFence(qv); Reference.reachabilityFence(dqkv);
         double dScale = 0;
         for (int k = 0; k < chunks; k++) {
             dScale += ds[k];

@@ -1,5 +1,6 @@
 package sigmoe.spark;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -17,6 +18,7 @@ final class RoundBuffers {
     static final int PARAMS = 0, M = 1, V = 2;
 
     final int n;
+    /** Java-allocated direct buffers: their views (duplicates) keep the memory alive, unlike ND4J's asNio views. */
     private final ByteBuffer[] arrays = new ByteBuffer[3];
     long step, adamStep;
     /** Whether every value is finite, when the exchange averaged into these buffers (set by {@link StateServer#average}). */
@@ -64,5 +66,6 @@ final class RoundBuffers {
         ByteBuffer dst = flat.data().asNio().order(ByteOrder.nativeOrder()).clear().limit(n * Float.BYTES);
         if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) dst.put(bytes(PARAMS));
         else dst.asFloatBuffer().put(floats(PARAMS));
+        Reference.reachabilityFence(flat);
     }
 }

@@ -1,5 +1,6 @@
 package sigmoe.spark;
 
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -18,6 +19,7 @@ public record RoundState(long step, long adamStep, float[] params, float[] m, fl
         FloatBuffer b = flat.data().asNioFloat().duplicate();
         b.position(Math.toIntExact(flat.offset()));
         b.get(out);
+        Reference.reachabilityFence(flat);
         return out;
     }
 }

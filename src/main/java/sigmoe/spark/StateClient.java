@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.Serializable;
+import java.lang.ref.Reference;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -88,7 +89,13 @@ final class StateClient implements Closeable {
 
     /** Reads the parameters, Adam m and Adam v of the state just announced into these flat FLOAT arrays. */
     void readInto(Header h, INDArray params, INDArray m, INDArray v) throws IOException {
-        for (INDArray a : new INDArray[] {params, m, v}) read(channel, bytes(a, h.n()), false);
+        try {
+            for (INDArray a : new INDArray[] {params, m, v}) read(channel, bytes(a, h.n()), false);
+        } finally {
+            Reference.reachabilityFence(params);
+            Reference.reachabilityFence(m);
+            Reference.reachabilityFence(v);
+        }
     }
 
     /**
@@ -110,6 +117,10 @@ final class StateClient implements Closeable {
             }
         } catch (IOException e) {
             throw closed(e);
+        } finally {
+            Reference.reachabilityFence(params);
+            Reference.reachabilityFence(m);
+            Reference.reachabilityFence(v);
         }
         if (b.getInt(0) != StateServer.OK)
             throw new IOException("the driver refused slice " + slice + "'s state of round " + round + " with " + n
@@ -130,7 +141,10 @@ final class StateClient implements Closeable {
                 + "): the run ended or moved on to another round, or this task does not hold the run's secret", e);
     }
 
-    /** The first {@code n} floats of a flat FLOAT array, as bytes of its native memory. */
+    /**
+     * The first {@code n} floats of a flat FLOAT array, as bytes of its native memory; callers keep {@code a} reachable
+     * (Reference.reachabilityFence) while they use the view.
+     */
     private static ByteBuffer bytes(INDArray a, int n) throws IOException {
         if (a.length() != n)
             throw new IOException("the round state has " + n + " values per array but the replica's array has " + a.length());

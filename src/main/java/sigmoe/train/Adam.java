@@ -1,5 +1,6 @@
 package sigmoe.train;
 
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -51,7 +52,8 @@ public final class Adam {
         double stepSize = lr / bc1;
         int n = (int) store.size();
         if (store.dtype() == DataType.FLOAT) { updateFloat(n, stepSize, bc2Sqrt); return; }
-        Mem p = Mem.of(store.values()), g = Mem.of(store.grads()), mm = Mem.of(m), vv = Mem.of(v);
+        INDArray values = store.values(), grads = store.grads();
+        Mem p = Mem.of(values), g = Mem.of(grads), mm = Mem.of(m), vv = Mem.of(v);
         for (int i = 0; i < n; i++) {
             double gi = g.get(i);
             double mi = beta1 * mm.get(i) + (1 - beta1) * gi;
@@ -60,6 +62,10 @@ public final class Adam {
             vv.set(i, vi);
             p.set(i, p.get(i) - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps));
         }
+        Reference.reachabilityFence(values);
+        Reference.reachabilityFence(grads);
+        Reference.reachabilityFence(m);
+        Reference.reachabilityFence(v);
     }
 
     /**
@@ -69,8 +75,9 @@ public final class Adam {
      * docs/performance.md): the JIT already inlines Mem's get/set when only FLOAT is in use.
      */
     private void updateFloat(int n, double stepSize, double bc2Sqrt) {
-        FloatBuffer p = floats(store.values()), g = floats(store.grads()), mm = floats(m), vv = floats(v);
-        int po = off(store.values()), go = off(store.grads()), mo = off(m), vo = off(v);
+        INDArray values = store.values(), grads = store.grads();
+        FloatBuffer p = floats(values), g = floats(grads), mm = floats(m), vv = floats(v);
+        int po = off(values), go = off(grads), mo = off(m), vo = off(v);
         double b1 = beta1, b2 = beta2, c1 = 1 - beta1, c2 = 1 - beta2, e = eps;
         RowParallel.forRange(n, 1 << 16, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
@@ -82,8 +89,13 @@ public final class Adam {
                 p.put(po + i, (float) (p.get(po + i) - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + e)));
             }
         });
+        Reference.reachabilityFence(values);
+        Reference.reachabilityFence(grads);
+        Reference.reachabilityFence(m);
+        Reference.reachabilityFence(v);
     }
 
+    /** Callers keep {@code a} reachable (Reference.reachabilityFence) while they use the view. */
     private static FloatBuffer floats(INDArray a) { return a.data().asNioFloat(); }
 
     private static int off(INDArray a) { return Math.toIntExact(a.offset()); }

@@ -1,5 +1,7 @@
 package sigmoe.train;
 
+import java.lang.ref.Reference;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import sigmoe.model.ParamCount;
 import sigmoe.model.TransformerXL;
 import sigmoe.nn.Mem;
@@ -113,8 +115,13 @@ public final class Replica {
         for (Param p : model.params.params()) if (!order.contains(p.name)) order.add(p.name);
         for (String name : order) {
             if (!model.params.has(name)) continue;
-            Mem g = Mem.of(model.params.get(name).grad());
-            for (int i = 0; i < g.length; i++) if (!Double.isFinite(g.get(i))) return name;
+            INDArray grad = model.params.get(name).grad();
+            Mem g = Mem.of(grad);
+            try {
+                for (int i = 0; i < g.length; i++) if (!Double.isFinite(g.get(i))) return name;
+            } finally {
+                Reference.reachabilityFence(grad);
+            }
         }
         return "(none: the norm overflowed although every gradient is finite)";
     }

@@ -3,12 +3,14 @@ package sigmoe.model;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import sigmoe.nn.Mem;
 import sigmoe.nn.Param;
 import sigmoe.nn.ParamStore;
@@ -26,8 +28,10 @@ class CheckpointTest {
         for (Map.Entry<String, long[]> e : ParamCount.tensorShapes(c).entrySet()) s.add(e.getKey(), e.getValue());
         s.allocate();
         Rng rng = new Rng(seed);
-        Mem m = Mem.of(s.values());
+        INDArray values = s.values();
+        Mem m = Mem.of(values);
         for (int i = 0; i < m.length; i++) m.set(i, rng.nextGaussian());
+        Reference.reachabilityFence(values);
         return s;
     }
 
@@ -44,8 +48,11 @@ class CheckpointTest {
         assertEquals(ParamCount.tensorShapes(c).keySet(), new java.util.LinkedHashSet<>(ck.names()));
         ParamStore b = store(c, dtype, 8);
         ck.loadInto(b);
-        Mem va = Mem.of(a.values()), vb = Mem.of(b.values());
+        INDArray av = a.values(), bv = b.values();
+        Mem va = Mem.of(av), vb = Mem.of(bv);
         for (int i = 0; i < va.length; i++) assertEquals((float) va.get(i), vb.get(i), 0.0, "element " + i);
+        Reference.reachabilityFence(av);
+        Reference.reachabilityFence(bv);
         for (Param p : a.params()) assertArrayEquals(p.shape, ck.shape(p.name));
     }
 
@@ -116,9 +123,11 @@ class CheckpointTest {
         ParamStore s = store(c, DataType.FLOAT, 1);
         ck.loadInto(s);
         for (Param prm : s.params()) {
-            Mem m = Mem.of(prm.value());
+            INDArray v = prm.value();
+            Mem m = Mem.of(v);
             float[] e = expected.get(prm.name);
             for (int i = 0; i < e.length; i++) assertEquals(e[i], m.get(i), 0.0, prm.name + "[" + i + "]");
+            Reference.reachabilityFence(v);
         }
     }
 
@@ -153,7 +162,9 @@ class CheckpointTest {
                 "extra in the file (2)", "layers.1.ffn.keys [4, 12, 8]", "output.bias [37]", "wrong shape (1)",
                 "embedding.weight (model [38, 12], file [37, 12])"})
             assertTrue(m.contains(s), "'" + s + "' in: " + m);
-        assertEquals(0.0, Mem.of(other.values()).get(0), "nothing copied on mismatch");
+        INDArray ov = other.values();
+        assertEquals(0.0, Mem.of(ov).get(0), "nothing copied on mismatch");
+        Reference.reachabilityFence(ov);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static sigmoe.nn.TestData.assertClose;
 
+import java.lang.ref.Reference;
 import java.util.List;
 import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,8 @@ class DenseFfnTest {
         INDArray x = TestData.randn(D, 2, 1, 4, 3);
         INDArray y = ffn.forward(x, true, new Rng(11));
         // the hidden mask the block drew: the same seed over a [4, 5] array of ones
-        Mem mm = Mem.of(new Dropout(D, 0.5).forward(Nd4j.ones(D, 4, 5), true, new Rng(11)));
+        INDArray mask = new Dropout(D, 0.5).forward(Nd4j.ones(D, 4, 5), true, new Rng(11));
+        Mem mm = Mem.of(mask);
         INDArray w1 = ffn.w1.weight.value(), b1 = ffn.w1.bias.value(), w2 = ffn.w2.weight.value(), b2 = ffn.w2.bias.value();
         for (int i = 0; i < 4; i++)
             for (int o = 0; o < 3; o++) {
@@ -53,6 +55,7 @@ class DenseFfnTest {
             }
         int dropped = 0;
         for (int i = 0; i < mm.length; i++) dropped += mm.get(i) == 0 ? 1 : 0;
+        Reference.reachabilityFence(mask);
         assertTrue(dropped > 0 && dropped < mm.length, "the check must cover dropped and kept units");
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static sigmoe.nn.TestData.assertClose;
 
+import java.lang.ref.Reference;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,6 +27,8 @@ class DropoutTest {
             if (ym.get(i) == 0) zeros++;
             else assertEquals(xm.get(i) / (1 - p), ym.get(i), 1e-5 * Math.abs(ym.get(i)));
         }
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(y);
         double frac = zeros / (double) xm.length, sigma = Math.sqrt(p * (1 - p) / xm.length);
         assertEquals(p, frac, 5 * sigma, "dropped fraction");
         double maskMean = drop.mask().meanNumber().doubleValue();
@@ -71,8 +74,10 @@ class DropoutTest {
         INDArray dx = d.backward(r).dup();
         GradCheck.check("dropout dx", x, dx, () -> GradCheck.dot(d.forward(x, true, new Rng(3)), r), 1000, 1e-5, 1e-7);
         boolean someDropped = false;
-        Mem m = Mem.of(d.mask());
+        INDArray mask = d.mask();
+        Mem m = Mem.of(mask);
         for (int i = 0; i < m.length; i++) someDropped |= m.get(i) == 0;
+        Reference.reachabilityFence(mask);
         assertTrue(someDropped);
     }
 }

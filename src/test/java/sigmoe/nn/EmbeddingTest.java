@@ -3,6 +3,7 @@ package sigmoe.nn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.lang.ref.Reference;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -73,9 +74,11 @@ class EmbeddingTest {
         ps.allocate();
         emb.init(new Rng(5));
         double bound = Math.sqrt(6.0 / (300 + 20));
-        Mem m = Mem.of(emb.weight.value());
+        INDArray w = emb.weight.value();
+        Mem m = Mem.of(w);
         double max = 0;
         for (int i = 0; i < m.length; i++) max = Math.max(max, Math.abs(m.get(i)));
+        Reference.reachabilityFence(w);
         assertEquals(true, max <= bound && max > 0.95 * bound, "max |w| " + max + " vs bound " + bound);
     }
 }

@@ -2,6 +2,7 @@ package sigmoe.nn;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.lang.ref.Reference;
 import java.util.function.DoubleSupplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -43,6 +44,8 @@ public final class GradCheck {
                 worstMsg = what + "[" + i + "]: analytic " + ana + " numeric " + num;
             }
         }
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(analytic);
         if (worst > tol) fail("gradient check failed (rel err " + worst + " > " + tol + ") at " + worstMsg);
         return worst;
     }
@@ -52,6 +55,8 @@ public final class GradCheck {
         Mem am = Mem.of(a), bm = Mem.of(b);
         double s = 0;
         for (int i = 0; i < am.length; i++) s += am.get(i) * bm.get(i);
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
         return s;
     }
 
@@ -60,6 +65,7 @@ public final class GradCheck {
         Mem m = Mem.of(a);
         Rng r = new Rng(seed);
         for (int i = 0; i < m.length; i++) m.set(i, std * r.nextGaussian());
+        Reference.reachabilityFence(a); // returning a keeps it reachable anyway; the fence states the intent
         return a;
     }
 }

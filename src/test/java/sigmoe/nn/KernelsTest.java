@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static sigmoe.nn.TestData.assertClose;
 import static sigmoe.nn.TestData.randnView;
 
+import java.lang.ref.Reference;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -50,6 +51,15 @@ class KernelsTest {
             Kernels.axpy(-1.5, x, ax1);
             Kernels.gAxpy(-1.5, Mem.of(x), Mem.of(ax2));
             assertClose("axpy", ax2, ax1, 1e-6);
+            // the Mem views above do not keep their arrays alive
+            Reference.reachabilityFence(a);
+            Reference.reachabilityFence(b);
+            Reference.reachabilityFence(dy2);
+            Reference.reachabilityFence(x);
+            Reference.reachabilityFence(y);
+            Reference.reachabilityFence(m2);
+            Reference.reachabilityFence(s2);
+            Reference.reachabilityFence(ax2);
         }
     }
 
@@ -89,6 +99,16 @@ class KernelsTest {
             INDArray inPlace = g.dup();
             Kernels.softmaxBackwardRows(p1, inPlace, inPlace);
             assertClose("softmaxBackward in place", d2, inPlace, 2e-6);
+            // the Mem views above do not keep their arrays alive
+            Reference.reachabilityFence(x);
+            Reference.reachabilityFence(bias);
+            Reference.reachabilityFence(b2);
+            Reference.reachabilityFence(acc2);
+            Reference.reachabilityFence(p1);
+            Reference.reachabilityFence(p2);
+            Reference.reachabilityFence(q2);
+            Reference.reachabilityFence(g);
+            Reference.reachabilityFence(d2);
         }
     }
 
@@ -119,6 +139,16 @@ class KernelsTest {
             INDArray inPlace = dy.dup();
             Kernels.layerNormBackward(inPlace, h1, rs1, g, inPlace, dg1.dup(), db1.dup());
             assertClose("ln dx in place", dx1, inPlace, 1e-6);
+            // the Mem views above do not keep their arrays alive
+            Reference.reachabilityFence(x);
+            Reference.reachabilityFence(g);
+            Reference.reachabilityFence(b);
+            Reference.reachabilityFence(y2);
+            Reference.reachabilityFence(h2);
+            Reference.reachabilityFence(dy);
+            Reference.reachabilityFence(dx2);
+            Reference.reachabilityFence(dg2);
+            Reference.reachabilityFence(db2);
         }
     }
 
@@ -138,6 +168,7 @@ class KernelsTest {
             assertEquals(0.25, m.get(5), 1e-7);
             assertEquals(1000 + Math.log(z), lse[0], 1e-4);
             assertEquals(Math.log(4), lse[1], 1e-6);
+            Reference.reachabilityFence(a);
         }
     }
 
@@ -149,6 +180,8 @@ class KernelsTest {
         Kernels.logSoftmaxRowsInPlace(lp);
         Mem pm = Mem.of(p), lm = Mem.of(lp);
         for (int i = 0; i < pm.length; i++) assertEquals(Math.log(pm.get(i)), lm.get(i), 1e-12);
+        Reference.reachabilityFence(p);
+        Reference.reachabilityFence(lp);
     }
 
     @Test
@@ -213,6 +246,9 @@ class KernelsTest {
         Kernels.add(a, b, sum);
         Mem am = Mem.of(a), bm = Mem.of(b), sm = Mem.of(sum);
         for (int i = 0; i < am.length; i++) assertEquals((float) (am.get(i) + bm.get(i)), (float) sm.get(i), 0.0f);
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(sum);
         INDArray dst = TestData.randnView(DataType.FLOAT, 34, 1.0, 5, 37), before = dst.dup();
         Kernels.copyRows(a, 3, dst, 1, 3);
         for (int r = 0; r < 5; r++)

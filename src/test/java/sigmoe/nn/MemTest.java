@@ -3,6 +3,7 @@ package sigmoe.nn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.lang.ref.Reference;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,15 +23,19 @@ class MemTest {
             assertEquals(7.0, a.getDouble(2, 0));
             assertEquals(9.0, a.getDouble(4, 3));
             assertEquals(0.0, a.getDouble(1, 3));
+            Reference.reachabilityFence(rows);
 
             ParamStore ps = new ParamStore(dt);
             ps.add("a", 3);
             Param b = ps.add("b", 2, 2);
             ps.allocate();
-            Mem.of(b.value()).set(3, 5);
+            INDArray bValue = b.value(), bGrad = b.grad();
+            Mem.of(bValue).set(3, 5);
             assertEquals(5.0, ps.values().getDouble(3 + 3));
-            Mem.of(b.grad()).set(0, 2);
+            Mem.of(bGrad).set(0, 2);
             assertEquals(2.0, ps.grads().getDouble(3));
+            Reference.reachabilityFence(bValue);
+            Reference.reachabilityFence(bGrad);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static sigmoe.nn.TestData.assertClose;
 
+import java.lang.ref.Reference;
 import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -93,6 +94,8 @@ class OutputLossTest {
         INDArray lp = out.logProbs(x);
         Mem pm = Mem.of(p), lm = Mem.of(lp);
         for (int i = 0; i < pm.length; i++) assertEquals(Math.log(pm.get(i)), lm.get(i), 1e-12);
+        Reference.reachabilityFence(p);
+        Reference.reachabilityFence(lp);
         assertThrows(IllegalStateException.class, () -> out.backward(1.0));
     }
 

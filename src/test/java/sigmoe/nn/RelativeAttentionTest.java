@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.Reference;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -197,12 +198,16 @@ class RelativeAttentionTest {
             for (int i = 0; i < m.length; i++) sum += m.get(i);
             double mean = sum / m.length;
             for (int i = 0; i < m.length; i++) { ss += Math.pow(m.get(i) - mean, 2); maxAbs = Math.max(maxAbs, Math.abs(m.get(i))); }
+            Reference.reachabilityFence(x);
             assertEquals(target, Math.sqrt(ss / (m.length - 1)), 1e-6 * target, w + " std");
             // truncated at ±2 before the rescale, so no entry exceeds 2·(rescale factor) ≈ 2·target·(1/0.88)
             assertTrue(maxAbs < 2.5 * target, w + " truncation");
         }
-        for (String b : new String[] {"content_bias", "position_bias"})
-            for (int i = 0; i < 10; i++) assertEquals(0.0, Mem.of(ps.get(P + "." + b).value()).get(i));
+        for (String b : new String[] {"content_bias", "position_bias"}) {
+            INDArray bias = ps.get(P + "." + b).value();
+            for (int i = 0; i < 10; i++) assertEquals(0.0, Mem.of(bias).get(i));
+            Reference.reachabilityFence(bias);
+        }
         assertEquals(1 / Math.sqrt(5), ps.get(P + ".scale").value().getDouble(0), 1e-7);
         // Deterministic given the seed.
         ParamStore ps2 = new ParamStore(DataType.FLOAT);

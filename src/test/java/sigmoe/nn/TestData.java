@@ -3,6 +3,7 @@ package sigmoe.nn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -36,13 +37,18 @@ final class TestData {
             if (Double.isNaN(x) != Double.isNaN(y) || Math.abs(x - y) > tol * Math.max(1, Math.abs(x)))
                 fail(what + "[" + i + "]: expected " + x + " got " + y + " (tol " + tol + ")");
         }
+        Reference.reachabilityFence(expected);
+        Reference.reachabilityFence(actual);
     }
 
     /** Copies every parameter value of {@code from} into {@code to} (same layout; types may differ). */
     static void copyParams(ParamStore from, ParamStore to) {
-        Mem f = Mem.of(from.values()), t = Mem.of(to.values());
+        INDArray fv = from.values(), tv = to.values();
+        Mem f = Mem.of(fv), t = Mem.of(tv);
         assertEquals(f.length, t.length);
         for (int i = 0; i < f.length; i++) t.set(i, f.get(i));
+        Reference.reachabilityFence(fv);
+        Reference.reachabilityFence(tv);
     }
 
     static void fillParams(ParamStore ps, long seed, double std) { GradCheck.randn(ps.values(), seed, std); }
@@ -51,6 +57,8 @@ final class TestData {
         INDArray b = Nd4j.create(dt, a.shape());
         Mem s = Mem.of(a), d = Mem.of(b);
         for (int i = 0; i < s.length; i++) d.set(i, s.get(i));
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
         return b;
     }
 }

@@ -18,7 +18,8 @@ final class Reference {
         double bc1 = 1 - Math.pow(beta1, t);
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
         double stepSize = lr / bc1;
-        Mem p = Mem.of(store.values()), g = Mem.of(store.grads()), mm = Mem.of(m), vv = Mem.of(v);
+        INDArray values = store.values(), grads = store.grads();
+        Mem p = Mem.of(values), g = Mem.of(grads), mm = Mem.of(m), vv = Mem.of(v);
         int n = (int) store.size();
         for (int i = 0; i < n; i++) {
             double gi = g.get(i);
@@ -28,6 +29,10 @@ final class Reference {
             vv.set(i, vi);
             p.set(i, p.get(i) - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps));
         }
+        java.lang.ref.Reference.reachabilityFence(values);
+        java.lang.ref.Reference.reachabilityFence(grads);
+        java.lang.ref.Reference.reachabilityFence(m);
+        java.lang.ref.Reference.reachabilityFence(v);
     }
 
     /** GradClip.norm through Mem. */
@@ -35,6 +40,7 @@ final class Reference {
         Mem g = Mem.of(flat);
         double s = 0;
         for (int i = 0; i < g.length; i++) { double x = g.get(i); s += x * x; }
+        java.lang.ref.Reference.reachabilityFence(flat);
         return Math.sqrt(s);
     }
 }

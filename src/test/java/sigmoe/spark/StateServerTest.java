@@ -67,7 +67,7 @@ class StateServerTest {
             throws IOException {
         INDArray[] r = replica();
         float[][] src = {s.params(), s.m(), s.v()};
-        for (int k = 0; k < 3; k++) r[k].data().asNioFloat().put(0, src[k]);
+        for (int k = 0; k < 3; k++) r[k].data().asNioFloat().put(0, src[k]); // r, read below, keeps the arrays alive
         StateClient.put(to, generation, round, slice, attempt, r[0], r[1], r[2], report(slice));
     }
 

@@ -1,6 +1,7 @@
 package sigmoe.nn.moe;
 
 import sigmoe.nn.RowParallel;
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -134,12 +135,14 @@ final class ExpertLoop {
             hm.set(i, hm.get(i) * m);
             um.set(i, um.get(i) * m);
         }
+        Reference.reachabilityFence(he); Reference.reachabilityFence(ue);
     }
 
     /** a[i] *= s for the first len entries (a Java loop: ND4J's own ops are not called from the workers). */
     private static void scale(INDArray a, int len, double s) {
         Mem m = Mem.of(a);
         for (int i = 0; i < len; i++) m.set(i, m.get(i) * s);
+        Reference.reachabilityFence(a);
     }
 
 }

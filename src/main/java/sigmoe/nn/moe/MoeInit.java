@@ -1,5 +1,6 @@
 package sigmoe.nn.moe;
 
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import sigmoe.nn.Mem;
 import sigmoe.nn.Rng;
@@ -41,22 +42,27 @@ final class MoeInit {
     static void normal(INDArray a, Rng rng, double std) {
         Mem m = Mem.of(a);
         for (int i = 0; i < m.length; i++) m.set(i, std * rng.nextGaussian());
+        Reference.reachabilityFence(a);
     }
 
     /** Rows of [rows, cols] scaled to unit L2 norm, then the whole matrix rescaled to its original unbiased std. */
     static void renormRowsKeepStd(INDArray a, int rows, int cols) {
-        Mem m = Mem.of(a);
-        double std0 = std(m);
-        for (int r = 0; r < rows; r++) {
-            double ss = 0;
-            for (int c = 0; c < cols; c++) ss += m.get(r * cols + c) * m.get(r * cols + c);
-            double inv = 1.0 / Math.sqrt(ss);
-            for (int c = 0; c < cols; c++) m.set(r * cols + c, m.get(r * cols + c) * inv);
+        try {
+            Mem m = Mem.of(a);
+            double std0 = std(m);
+            for (int r = 0; r < rows; r++) {
+                double ss = 0;
+                for (int c = 0; c < cols; c++) ss += m.get(r * cols + c) * m.get(r * cols + c);
+                double inv = 1.0 / Math.sqrt(ss);
+                for (int c = 0; c < cols; c++) m.set(r * cols + c, m.get(r * cols + c) * inv);
+            }
+            double std1 = std(m);
+            if (!(std0 > 0 && std1 > 0)) return; // a single element: nothing to match
+            double k = std0 / std1;
+            for (int i = 0; i < m.length; i++) m.set(i, m.get(i) * k);
+        } finally {
+            Reference.reachabilityFence(a);
         }
-        double std1 = std(m);
-        if (!(std0 > 0 && std1 > 0)) return; // a single element: nothing to match
-        double k = std0 / std1;
-        for (int i = 0; i < m.length; i++) m.set(i, m.get(i) * k);
     }
 
     /** Unbiased standard deviation over all elements (torch.Tensor.std()). */

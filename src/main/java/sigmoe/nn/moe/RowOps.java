@@ -1,6 +1,7 @@
 package sigmoe.nn.moe;
 
 import sigmoe.nn.RowParallel;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -25,7 +26,10 @@ final class RowOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
-    /** The root buffer of {@code a} in native order (asNio() ignores the view offset; callers add {@link #base}). */
+    /**
+     * The root buffer of {@code a} in native order (asNio() ignores the view offset; callers add {@link #base}).
+     * Callers keep {@code a} reachable (Reference.reachabilityFence) while they use the view.
+     */
     static ByteBuffer bytes(INDArray a) {
         return a.data().asNio().order(NATIVE);
     }
@@ -59,6 +63,7 @@ final class RowOps {
         rows(par, count, minRows(w), (lo, hi) -> {
             for (int r = lo; r < hi; r++) d.put(db + r * rowBytes, s, sb + idx[from + r] * rowBytes, rowBytes);
         });
+        Reference.reachabilityFence(src); Reference.reachabilityFence(dst);
     }
 
     /**
@@ -68,43 +73,48 @@ final class RowOps {
      * adding each expert's rows into the output in turn.
      */
     static void combine(INDArray disp, int[] slotRow, int n, int k, INDArray out, int w, boolean accumulate) {
-        if (!isFloat(out)) {
-            Mem dm = Mem.of(disp), om = Mem.of(out);
-            for (int t = 0; t < n; t++) {
-                int o = t * w;
-                if (!accumulate) for (int c = 0; c < w; c++) om.set(o + c, 0);
-                for (int j = 0; j < k; j++) {
-                    int r = slotRow[t * k + j];
-                    if (r >= 0) for (int c = 0; c < w; c++) om.add(o + c, dm.get(r * w + c));
+        try {
+            if (!isFloat(out)) {
+                Mem dm = Mem.of(disp), om = Mem.of(out);
+                for (int t = 0; t < n; t++) {
+                    int o = t * w;
+                    if (!accumulate) for (int c = 0; c < w; c++) om.set(o + c, 0);
+                    for (int j = 0; j < k; j++) {
+                        int r = slotRow[t * k + j];
+                        if (r >= 0) for (int c = 0; c < w; c++) om.add(o + c, dm.get(r * w + c));
+                    }
                 }
+                return;
             }
-            return;
+            ByteBuffer db = bytes(disp), ob = bytes(out);
+            int d0 = base(disp), o0 = base(out);
+            int bound = S.loopBound(w);
+            RowParallel.forRange(n, minRows(w * k), (lo, hi) -> {
+                for (int t = lo; t < hi; t++) {
+                    int oo = o0 + 4 * t * w;
+                    int c = 0;
+                    for (; c < bound; c += S.length()) {
+                        FloatVector acc = accumulate ? FloatVector.fromByteBuffer(S, ob, oo + 4 * c, NATIVE) : FloatVector.zero(S);
+                        for (int j = 0; j < k; j++) {
+                            int r = slotRow[t * k + j];
+                            if (r >= 0) acc = acc.add(FloatVector.fromByteBuffer(S, db, d0 + 4 * (r * w + c), NATIVE));
+                        }
+                        acc.intoByteBuffer(ob, oo + 4 * c, NATIVE);
+                    }
+                    for (; c < w; c++) {
+                        float acc = accumulate ? ob.getFloat(oo + 4 * c) : 0f;
+                        for (int j = 0; j < k; j++) {
+                            int r = slotRow[t * k + j];
+                            if (r >= 0) acc += db.getFloat(d0 + 4 * (r * w + c));
+                        }
+                        ob.putFloat(oo + 4 * c, acc);
+                    }
+                }
+            });
+        } finally {
+            Reference.reachabilityFence(disp);
+            Reference.reachabilityFence(out);
         }
-        ByteBuffer db = bytes(disp), ob = bytes(out);
-        int d0 = base(disp), o0 = base(out);
-        int bound = S.loopBound(w);
-        RowParallel.forRange(n, minRows(w * k), (lo, hi) -> {
-            for (int t = lo; t < hi; t++) {
-                int oo = o0 + 4 * t * w;
-                int c = 0;
-                for (; c < bound; c += S.length()) {
-                    FloatVector acc = accumulate ? FloatVector.fromByteBuffer(S, ob, oo + 4 * c, NATIVE) : FloatVector.zero(S);
-                    for (int j = 0; j < k; j++) {
-                        int r = slotRow[t * k + j];
-                        if (r >= 0) acc = acc.add(FloatVector.fromByteBuffer(S, db, d0 + 4 * (r * w + c), NATIVE));
-                    }
-                    acc.intoByteBuffer(ob, oo + 4 * c, NATIVE);
-                }
-                for (; c < w; c++) {
-                    float acc = accumulate ? ob.getFloat(oo + 4 * c) : 0f;
-                    for (int j = 0; j < k; j++) {
-                        int r = slotRow[t * k + j];
-                        if (r >= 0) acc += db.getFloat(d0 + 4 * (r * w + c));
-                    }
-                    ob.putFloat(oo + 4 * c, acc);
-                }
-            }
-        });
     }
 
     /**
@@ -132,22 +142,27 @@ final class RowOps {
 
     private static void reluGate(INDArray h, INDArray u, double[] gate, int from, int rows, int w, boolean writeH,
                                  boolean par) {
-        if (isFloat(h)) {
-            ByteBuffer hb = bytes(h), ub = u == null ? null : bytes(u);
-            int h0 = base(h), u0 = u == null ? 0 : base(u);
-            rows(par, rows, minRows(w), (lo, hi) -> reluGateF(hb, h0, ub, u0, gate, from, lo, hi, w, writeH));
-            return;
-        }
-        Mem hm = Mem.of(h);
-        Mem um = u == null ? null : Mem.of(u);
-        for (int r = 0; r < rows; r++) {
-            int o = r * w;
-            double g = u == null ? 0 : gate[from + r];
-            for (int c = 0; c < w; c++) {
-                double v = Math.max(hm.get(o + c), 0);
-                if (writeH) hm.set(o + c, v);
-                if (um != null) um.set(o + c, g * v);
+        try {
+            if (isFloat(h)) {
+                ByteBuffer hb = bytes(h), ub = u == null ? null : bytes(u);
+                int h0 = base(h), u0 = u == null ? 0 : base(u);
+                rows(par, rows, minRows(w), (lo, hi) -> reluGateF(hb, h0, ub, u0, gate, from, lo, hi, w, writeH));
+                return;
             }
+            Mem hm = Mem.of(h);
+            Mem um = u == null ? null : Mem.of(u);
+            for (int r = 0; r < rows; r++) {
+                int o = r * w;
+                double g = u == null ? 0 : gate[from + r];
+                for (int c = 0; c < w; c++) {
+                    double v = Math.max(hm.get(o + c), 0);
+                    if (writeH) hm.set(o + c, v);
+                    if (um != null) um.set(o + c, g * v);
+                }
+            }
+        } finally {
+            Reference.reachabilityFence(h);
+            Reference.reachabilityFence(u);
         }
     }
 
@@ -182,22 +197,27 @@ final class RowOps {
 
     /** As above, in parallel blocks when {@code par}, else on the calling thread. */
     static void gateBackward(INDArray du, INDArray h, double[] gate, double[] dgate, int from, int rows, int w, boolean par) {
-        if (isFloat(du)) {
-            ByteBuffer db = bytes(du), hb = bytes(h);
-            int d0 = base(du), h0 = base(h);
-            rows(par, rows, minRows(w), (lo, hi) -> gateBackwardF(db, d0, hb, h0, gate, dgate, from, lo, hi, w));
-            return;
-        }
-        Mem dm = Mem.of(du), hm = Mem.of(h);
-        for (int r = 0; r < rows; r++) {
-            int o = r * w;
-            double g = gate[from + r], acc = 0;
-            for (int c = 0; c < w; c++) {
-                double hv = hm.get(o + c), dv = dm.get(o + c);
-                acc += dv * hv;
-                dm.set(o + c, hv > 0 ? g * dv : 0);
+        try {
+            if (isFloat(du)) {
+                ByteBuffer db = bytes(du), hb = bytes(h);
+                int d0 = base(du), h0 = base(h);
+                rows(par, rows, minRows(w), (lo, hi) -> gateBackwardF(db, d0, hb, h0, gate, dgate, from, lo, hi, w));
+                return;
             }
-            if (dgate != null) dgate[from + r] = acc;
+            Mem dm = Mem.of(du), hm = Mem.of(h);
+            for (int r = 0; r < rows; r++) {
+                int o = r * w;
+                double g = gate[from + r], acc = 0;
+                for (int c = 0; c < w; c++) {
+                    double hv = hm.get(o + c), dv = dm.get(o + c);
+                    acc += dv * hv;
+                    dm.set(o + c, hv > 0 ? g * dv : 0);
+                }
+                if (dgate != null) dgate[from + r] = acc;
+            }
+        } finally {
+            Reference.reachabilityFence(du);
+            Reference.reachabilityFence(h);
         }
     }
 
@@ -234,27 +254,31 @@ final class RowOps {
 
     /** counts[countOffset + c] += number of rows in [0, rows) with h[r, c] > 0 (the active-channel statistic). */
     static void countPositive(INDArray h, int rows, int w, long[] counts, int countOffset) {
-        if (isFloat(h)) {
-            ByteBuffer hb = bytes(h);
-            int h0 = base(h);
-            int bound = S.loopBound(w);
-            // float partials are exact: one call adds at most rows < 2^24 per channel
-            float[] part = new float[w];
-            FloatVector one = FloatVector.broadcast(S, 1f), zero = FloatVector.zero(S);
-            for (int r = 0; r < rows; r++) {
-                int ho = h0 + 4 * r * w;
-                int c = 0;
-                for (; c < bound; c += S.length()) {
-                    VectorMask<Float> on = FloatVector.fromByteBuffer(S, hb, ho + 4 * c, NATIVE).compare(VectorOperators.GT, 0f);
-                    FloatVector.fromArray(S, part, c).add(zero.blend(one, on)).intoArray(part, c);
+        try {
+            if (isFloat(h)) {
+                ByteBuffer hb = bytes(h);
+                int h0 = base(h);
+                int bound = S.loopBound(w);
+                // float partials are exact: one call adds at most rows < 2^24 per channel
+                float[] part = new float[w];
+                FloatVector one = FloatVector.broadcast(S, 1f), zero = FloatVector.zero(S);
+                for (int r = 0; r < rows; r++) {
+                    int ho = h0 + 4 * r * w;
+                    int c = 0;
+                    for (; c < bound; c += S.length()) {
+                        VectorMask<Float> on = FloatVector.fromByteBuffer(S, hb, ho + 4 * c, NATIVE).compare(VectorOperators.GT, 0f);
+                        FloatVector.fromArray(S, part, c).add(zero.blend(one, on)).intoArray(part, c);
+                    }
+                    for (; c < w; c++) if (hb.getFloat(ho + 4 * c) > 0f) part[c] += 1f;
                 }
-                for (; c < w; c++) if (hb.getFloat(ho + 4 * c) > 0f) part[c] += 1f;
+                for (int c = 0; c < w; c++) counts[countOffset + c] += (long) part[c];
+                return;
             }
-            for (int c = 0; c < w; c++) counts[countOffset + c] += (long) part[c];
-            return;
+            Mem hm = Mem.of(h);
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < w; c++) if (hm.get(r * w + c) > 0) counts[countOffset + c]++;
+        } finally {
+            Reference.reachabilityFence(h);
         }
-        Mem hm = Mem.of(h);
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < w; c++) if (hm.get(r * w + c) > 0) counts[countOffset + c]++;
     }
 }

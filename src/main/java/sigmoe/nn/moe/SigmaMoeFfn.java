@@ -1,5 +1,6 @@
 package sigmoe.nn.moe;
 
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -156,6 +157,7 @@ public final class SigmaMoeFfn {
         else entropy.off();
         selRegActive = training && entropyReg > 0 && selection != null;
         selReg = selRegActive ? selection.regForward(zm, n, nExperts, topK, routing.sel, routing.gate) : 0;
+        Reference.reachabilityFence(z); // z stays alive through the last use of its view zm, above
         if (pr != null) pr.lap(MoeProfile.Phase.ENTROPY);
 
         int rows = routing.rows;
@@ -217,6 +219,7 @@ public final class SigmaMoeFfn {
         INDArray dz = ws.logitsGrad.view(dt, n, nExperts);
         Mem dzm = Mem.of(dz);
         for (int i = 0; i < nz; i++) dzm.set(i, dzJava[i]);
+        Reference.reachabilityFence(dz);
         if (pr != null) pr.lap(MoeProfile.Phase.B_DZ);
         INDArray dx = dxBuf.view(dt, n, dModel);
         Nd4j.gemm(dz, x, expertSel.grad(), true, false, 1.0, 1.0);    // dW3 += dzᵀ x

@@ -1,5 +1,6 @@
 package sigmoe.nn.variants;
 
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import sigmoe.nn.Dropout;
 import sigmoe.nn.Kernels;
@@ -51,6 +52,7 @@ public final class DenseTopkFfn {
         n = Kernels.rows(m);
         INDArray out = kept.rows(n); // own buffer: m may be `hidden` itself, which backward's ReLU mask needs intact
         topK(Mem.of(m), Mem.of(out), n);
+        Reference.reachabilityFence(m); Reference.reachabilityFence(out);
         return w2.forward(out);
     }
 
@@ -95,6 +97,7 @@ public final class DenseTopkFfn {
         INDArray dKept = w2.backward(dy);
         Mem dk = Mem.of(dKept);
         for (int i = 0; i < n * dFf; i++) if (!keep[i]) dk.set(i, 0);
+        Reference.reachabilityFence(dKept);
         INDArray dHidden = hiddenDropout.backward(dKept);
         Kernels.reluBackwardInPlace(dHidden, hidden);
         return w1.backward(dHidden);

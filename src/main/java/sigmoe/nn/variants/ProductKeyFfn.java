@@ -1,5 +1,6 @@
 package sigmoe.nn.variants;
 
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import sigmoe.nn.Init;
@@ -93,6 +94,7 @@ public final class ProductKeyFfn {
         Nd4j.gemm(x, blockKeys, ab, false, true, 1.0, 0.0);
         h = act.rows(n);
         expandPairs(Mem.of(ab), Mem.of(h), n);
+        Reference.reachabilityFence(ab); Reference.reachabilityFence(h);
         if (softmax) Kernels.softmaxRowsInPlace(h);
         else Kernels.reluInPlace(h);
         INDArray out = y.rows(n);
@@ -112,6 +114,7 @@ public final class ProductKeyFfn {
         else Kernels.reluBackwardInPlace(ds, h);
         INDArray dab = dHalfScores.rows(n);
         reducePairs(Mem.of(ds), Mem.of(dab), n);
+        Reference.reachabilityFence(ds); Reference.reachabilityFence(dab);
         Nd4j.gemm(dab, x, dBlockKeys, true, false, 1.0, 0.0);
         scatterToHeads();
         INDArray dxOut = dx.rows(n);
@@ -121,7 +124,8 @@ public final class ProductKeyFfn {
 
     /** Writes Σ_h K_a[h] and Σ_h K_b[h] into the diagonal blocks (the off-diagonal blocks stay zero). */
     private void sumHeadsIntoBlocks() {
-        Mem ka = Mem.of(keysA.value()), kb = Mem.of(keysB.value()), bk = Mem.of(blockKeys);
+        INDArray kaValue = keysA.value(), kbValue = keysB.value();
+        Mem ka = Mem.of(kaValue), kb = Mem.of(kbValue), bk = Mem.of(blockKeys);
         int perHead = nKeys * half;
         for (int i = 0; i < nKeys; i++) {
             for (int c = 0; c < half; c++) {
@@ -134,11 +138,13 @@ public final class ProductKeyFfn {
                 bk.set((nKeys + i) * d + half + c, sb);
             }
         }
+        Reference.reachabilityFence(kaValue); Reference.reachabilityFence(kbValue); Reference.reachabilityFence(blockKeys);
     }
 
     /** Every head's key gradient is the gradient of the summed keys: the diagonal blocks of dBlockKeys. */
     private void scatterToHeads() {
-        Mem ga = Mem.of(keysA.grad()), gb = Mem.of(keysB.grad()), g = Mem.of(dBlockKeys);
+        INDArray kaGrad = keysA.grad(), kbGrad = keysB.grad();
+        Mem ga = Mem.of(kaGrad), gb = Mem.of(kbGrad), g = Mem.of(dBlockKeys);
         int perHead = nKeys * half;
         for (int hd = 0; hd < heads; hd++) {
             for (int i = 0; i < nKeys; i++) {
@@ -149,6 +155,7 @@ public final class ProductKeyFfn {
                 }
             }
         }
+        Reference.reachabilityFence(kaGrad); Reference.reachabilityFence(kbGrad); Reference.reachabilityFence(dBlockKeys);
     }
 
     /** s[t, i·n + j] = ab[t, i] + ab[t, n + j]; rows split across threads (each row written by one block). */

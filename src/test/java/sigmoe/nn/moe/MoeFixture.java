@@ -1,5 +1,6 @@
 package sigmoe.nn.moe;
 
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -36,12 +37,15 @@ final class MoeFixture {
         Mem m = Mem.of(a);
         double[] r = new double[m.length];
         for (int i = 0; i < r.length; i++) r[i] = m.get(i);
+        Reference.reachabilityFence(a);
         return r;
     }
 
     static void copy(INDArray from, INDArray to) {
         Mem f = Mem.of(from), t = Mem.of(to);
         for (int i = 0; i < f.length; i++) t.set(i, f.get(i));
+        Reference.reachabilityFence(from);
+        Reference.reachabilityFence(to);
     }
 
     /** max |a - b| / max |b| (relative to the largest reference entry). */

@@ -2,8 +2,10 @@ package sigmoe.nn.moe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.lang.ref.Reference;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import sigmoe.nn.Mem;
 import sigmoe.nn.Rng;
 
@@ -19,10 +21,13 @@ class MoeInitTest {
             double scale = Math.sqrt(2.0 / L);
             // paper.md prints 0.017420; √(2/16)/√412 = 0.0174183 (its last digit is rounded loosely)
             assertEquals(0.017420, scale / Math.sqrt(D), 2e-6, "paper.md's WT-S number");
-            assertEquals(scale / Math.sqrt(D), MoeInit.std(Mem.of(f.layer.keys.value())), 0.01 * scale / Math.sqrt(D), "W1 std");
+            INDArray keys = f.layer.keys.value(), values = f.layer.values.value();
+            assertEquals(scale / Math.sqrt(D), MoeInit.std(Mem.of(keys)), 0.01 * scale / Math.sqrt(D), "W1 std");
             double w2 = scale / Math.sqrt(standard ? G : NE * G);
             if (!standard) assertEquals(0.0078125, w2, 1e-9);
-            assertEquals(w2, MoeInit.std(Mem.of(f.layer.values.value())), 0.01 * w2, "W2 std");
+            assertEquals(w2, MoeInit.std(Mem.of(values)), 0.01 * w2, "W2 std");
+            Reference.reachabilityFence(keys);
+            Reference.reachabilityFence(values);
 
             // W3: replay the generator to get the raw draws and their std0
             Rng replay = new Rng(99);

@@ -3,6 +3,7 @@ package sigmoe.nn.variants;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.Reference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -48,11 +49,12 @@ class DenseTopkFfnTest {
         DenseTopkFfn f = new DenseTopkFfn(ps, "f", d, dff, k, 0);
         ps.allocate();
         // x = 0 and W1 = 0, so the hidden units are exactly b1
-        Mem b1 = Mem.of(f.w1.bias.value());
+        INDArray b1Value = f.w1.bias.value(), w2Value = f.w2.weight.value();
+        Mem b1 = Mem.of(b1Value);
         double[] h = {0.5, 2.0, 0.5, -1.0, 2.0, 1.0}; // top-2 = {2.0, 2.0}; with K=2 the 1.0 is dropped
         for (int c = 0; c < dff; c++) b1.set(c, h[c]);
         INDArray x = Nd4j.create(DataType.DOUBLE, 2, d);
-        Mem w2 = Mem.of(f.w2.weight.value()); // [d, dff]: output 0 = Σ kept units
+        Mem w2 = Mem.of(w2Value); // [d, dff]: output 0 = Σ kept units
         for (int c = 0; c < dff; c++) w2.set(c, 1);
         f.forward(x, false, null);
         assertTrue(f.kept(0, 1) && f.kept(0, 4), "the two 2.0 units");
@@ -60,6 +62,8 @@ class DenseTopkFfnTest {
         assertEquals(4.0, f.forward(x, false, null).getDouble(0, 0), 1e-12);
         double[] h2 = {3, 1, 1, 1, 0, 0}; // a tie at the K-th value (1): all three 1s are kept
         for (int c = 0; c < dff; c++) b1.set(c, h2[c]);
+        Reference.reachabilityFence(b1Value);
+        Reference.reachabilityFence(w2Value);
         f.forward(x, false, null);
         int kept = 0;
         for (int c = 0; c < dff; c++) if (f.kept(0, c)) kept++;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.Reference;
 import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -69,7 +70,8 @@ class ProductKeyFfnTest {
     /** y for one token straight from the formula: loops over heads h, sub-keys i (first half) and j (second half). */
     static double[] naive(ProductKeyFfn f, double[] x) {
         int n = f.nKeys, half = f.half;
-        Mem ka = Mem.of(f.keysA.value()), kb = Mem.of(f.keysB.value()), v = Mem.of(f.values.value());
+        INDArray kaValue = f.keysA.value(), kbValue = f.keysB.value(), vValue = f.values.value();
+        Mem ka = Mem.of(kaValue), kb = Mem.of(kbValue), v = Mem.of(vValue);
         double[] s = new double[n * n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
@@ -93,6 +95,9 @@ class ProductKeyFfnTest {
         }
         double[] y = new double[f.d];
         for (int k = 0; k < s.length; k++) for (int c = 0; c < f.d; c++) y[c] += s[k] * v.get(k * f.d + c);
+        Reference.reachabilityFence(kaValue);
+        Reference.reachabilityFence(kbValue);
+        Reference.reachabilityFence(vValue);
         return y;
     }
 
@@ -147,9 +152,12 @@ class ProductKeyFfnTest {
         ParamStore ps = new ParamStore(DataType.DOUBLE);
         ProductKeyFfn f = new ProductKeyFfn(ps, "f", 2, 2, 1, false);
         ps.allocate();
-        Mem ka = Mem.of(f.keysA.value()), kb = Mem.of(f.keysB.value());
+        INDArray kaValue = f.keysA.value(), kbValue = f.keysB.value();
+        Mem ka = Mem.of(kaValue), kb = Mem.of(kbValue);
         ka.set(0, 1); ka.set(1, 2);      // xa·K_a = {1, 2}·xa
         kb.set(0, 3); kb.set(1, 4);      // xb·K_b = {3, 4}·xb
+        Reference.reachabilityFence(kaValue);
+        Reference.reachabilityFence(kbValue);
         INDArray x = Nd4j.createFromArray(new double[][] {{1, 10}});
         f.forward(x);
         // s[i·n + j] = ua[i] + ub[j]: i from the first half, j from the second

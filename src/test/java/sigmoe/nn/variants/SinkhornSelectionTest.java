@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.Reference;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -34,6 +35,7 @@ class SinkhornSelectionTest {
         }
         assertTrue(evalFav > n / 2, "at eval the favourite wins most tokens: " + evalFav);
         for (int i = 0; i < n; i++) assertEquals(1 / (1 + Math.exp(-zm.get(i * ne + sel[i]))), gate[i], 1e-12, "sigmoid gate");
+        Reference.reachabilityFence(z);
     }
 
     @Test
@@ -48,6 +50,8 @@ class SinkhornSelectionTest {
         INDArray second = z.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(t, 2 * t), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
         s.select(Mem.of(second), t, ne, k, null, true, one, g1);
         for (int i = 0; i < t * k; i++) assertEquals(one[i], both[t * k + i], "row " + i + " of the second sequence");
+        Reference.reachabilityFence(z);
+        Reference.reachabilityFence(second);
     }
 
     @Test
@@ -61,6 +65,7 @@ class SinkhornSelectionTest {
         assertThrows(IllegalStateException.class, () -> s.select(Mem.of(z), 6, 3, 1, null, true, new int[6], new double[6]));
         new Rng(1); // eval needs no structure
         s.select(Mem.of(z), 6, 3, 1, null, false, new int[6], new double[6]);
+        Reference.reachabilityFence(z); // also covers the lambdas above, which run before this line
     }
 
     private static int count(int[] sel, int e, int n) {
