@@ -40,7 +40,7 @@ public final class RowParallel {
                 @Override protected void compute() { body.run(lo, hi); }
             };
         }
-        RecursiveAction.invokeAll(tasks);
+        invokeAllAndWait(tasks);
     }
 
     /** A worker's body; {@code worker} is 0 … workers − 1. */
@@ -56,6 +56,29 @@ public final class RowParallel {
                 @Override protected void compute() { body.run(id); }
             };
         }
-        RecursiveAction.invokeAll(tasks);
+        invokeAllAndWait(tasks);
+    }
+
+    /**
+     * Runs tasks[0] on the calling thread and the others on the pool, and returns (or throws the first failure) only
+     * when every task has ended. ForkJoinTask.invokeAll is not used because it rethrows at the first failure and
+     * cancels the others, and a cancelled ForkJoinTask counts as done while its body still runs: the caller's arrays
+     * could then be freed or reused while a block still writes into them through an NIO view.
+     */
+    private static void invokeAllAndWait(RecursiveAction[] tasks) {
+        for (int i = tasks.length - 1; i > 0; i--) tasks[i].fork();
+        Throwable failure = null;
+        try {
+            tasks[0].invoke();
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        for (int i = 1; i < tasks.length; i++) {
+            tasks[i].quietlyJoin();
+            if (failure == null && tasks[i].isCompletedAbnormally()) failure = tasks[i].getException();
+        }
+        if (failure instanceof RuntimeException re) throw re;
+        if (failure instanceof Error err) throw err;
+        if (failure != null) throw new IllegalStateException(failure);
     }
 }

@@ -83,4 +83,25 @@ class RowParallelTest {
     void rejectsZeroThreads() {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> RowParallel.setThreads(0));
     }
+
+    @Test
+    void aThrowingBlockReturnsOnlyAfterTheOtherBlocksEnd() throws InterruptedException {
+        RowParallel.setThreads(2);
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () ->
+                RowParallel.forRange(2, 1, (lo, hi) -> {
+                    if (lo == 0) { // the caller's block: fail once the other block runs
+                        try { started.await(5, java.util.concurrent.TimeUnit.SECONDS); } catch (InterruptedException x) { throw new IllegalStateException(x); }
+                        throw new IllegalStateException("block 0 failed");
+                    }
+                    running.incrementAndGet();
+                    started.countDown();
+                    try { Thread.sleep(300); } catch (InterruptedException x) { Thread.currentThread().interrupt(); }
+                    running.decrementAndGet();
+                }));
+        org.junit.jupiter.api.Assertions.assertEquals("block 0 failed", e.getMessage());
+        org.junit.jupiter.api.Assertions.assertEquals(0, started.getCount(), "the other block never started; nothing was tested");
+        org.junit.jupiter.api.Assertions.assertEquals(0, running.get(), "forRange threw while a block was still running");
+    }
 }
