@@ -81,6 +81,24 @@ class RowOpsTest {
         }
     }
 
+    /** The Vector API path reads through NIO views too: a temporary source must outlive the parallel combine. */
+    @Test
+    void combineKeepsATemporarySourceAliveUnderGc() throws InterruptedException {
+        int rows = 64, w = 200, tokens = 4096, bad = 0, iterations = 0;
+        int[] slotRow = new int[tokens];
+        for (int t = 0; t < tokens; t++) slotRow[t] = (t * 7) % rows;
+        INDArray out = org.nd4j.linalg.factory.Nd4j.create(DataType.FLOAT, tokens, w);
+        try (sigmoe.nn.GcChurn churn = new sigmoe.nn.GcChurn(rows, w)) {
+            long end = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() < end) {
+                float v = 1 + (iterations++ % 1000);
+                RowOps.combine(sigmoe.nn.GcChurn.filled(DataType.FLOAT, rows, w, v), slotRow, tokens, 1, out, w, false);
+                bad += sigmoe.nn.GcChurn.countNot(out, v);
+            }
+        }
+        assertTrue(bad == 0, bad + " elements combined wrong from a collected source in " + iterations + " iterations");
+    }
+
     private static int[] distinctRows(int rows, int cnt, int seed) {
         int[] perm = new int[rows];
         for (int i = 0; i < rows; i++) perm[i] = i;
