@@ -31,7 +31,7 @@ final class AttentionBuffer {
         if (flat == null || flat.length() < need) {
             // the old buffer is left to the garbage collector, not closed: arrays returned to callers may still view it
             flat = Nd4j.create(dtype, Math.max(need, 1));
-            mem = Mem.of(flat);
+            mem = Mem.of(flat); // view-safe: kept beside flat, which this buffer holds as long as it holds mem
         }
         this.heads = heads; this.streams = streams; this.rows = rows; this.cols = cols;
         allView = null;
