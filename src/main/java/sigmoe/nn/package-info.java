@@ -14,6 +14,9 @@
  *   <li>Matrix products go through {@code Nd4j.gemm} with transpose flags; everything else is a Java loop over
  *       {@link sigmoe.nn.Mem} (FLOAT in training, DOUBLE in the finite-difference gradient checks).</li>
  *   <li>Randomness (dropout, expert dropout) comes from an explicit {@link sigmoe.nn.Rng}; nothing is global.</li>
+ *   <li>A method that reads or writes an array through a {@link sigmoe.nn.Mem} or NIO view ends with
+ *       {@code Reference.reachabilityFence(array)}: the view does not keep the array alive, and a GC may otherwise
+ *       let ND4J free its memory mid-loop (GcReachabilityTest shows it; ViewFenceLintTest enforces the rule).</li>
  * </ul>
  */
 package sigmoe.nn;
