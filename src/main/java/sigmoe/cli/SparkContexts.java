@@ -75,11 +75,18 @@ public final class SparkContexts {
         return Math.max(1, threads / Math.max(1, workers));
     }
 
+    /** Barrier slot checks: every second, 600 times. */
+    public static final String BARRIER_CHECK_INTERVAL = "1s", BARRIER_CHECK_MAX_FAILURES = "600";
+
     /** A training context: on a local master, spark.task.cpus = the master's threads / W unless the user set it. */
     public static JavaSparkContext startForTraining(String master, String appName, int workers) {
         SparkConf c = conf(master, appName);
         int cpus = localTaskCpus(master, workers);
         if (cpus > 0) c.setIfMissing("spark.task.cpus", Integer.toString(cpus));
+        // The slices are placed by a barrier stage (SlicePlacement) that waits for W task slots: look every second
+        // (Spark's default, 15 s, would hold a run that long after its executors registered), for up to 10 minutes.
+        c.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", BARRIER_CHECK_INTERVAL);
+        c.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", BARRIER_CHECK_MAX_FAILURES);
         MasterProbe.check(master);
         return new JavaSparkContext(c);
     }

@@ -131,11 +131,12 @@ public final class SparkTrainer {
             long resumeStep = plan.resumeStep;
             jobs = new SpanJob(sc, rdd, "sigmoe-train-" + runId, global, exchange, (gen, first, lastOfSpan) -> new RoundSpec(
                     runId, json, workers, gen, first, lastOfSpan, resumeDir, resumeStep, global, allReduceAt, true, exchangeAt), out);
-            rdd.count();
+            List<String> homes = SlicePlacement.place(sc, rdd, workers);
             out.printf("training %s on Spark (%s): %,d parameters, %d slices x %d streams x %d tokens, H = %d, %,d steps, "
                     + "%d rounds per Spark job, entropy regulariser %s, run dir %s, round-state exchange %s%n", mc.ffn().id,
                     sc.master(), model.params.size(), workers, t.batchSize() / workers, t.segmentLength(), h, t.steps(), span,
                     global ? "global" : "local", dir.uri(), exchange.endpoint());
+            out.println(SlicePlacement.describe(homes));
             Rounds rounds = new Rounds(t, dir);
             long loop0 = System.nanoTime(), driverCpu = CpuClock.process();
             Round cur = null;

@@ -48,7 +48,11 @@ class LocalClusterTest {
 
             String dir = tmp.resolve("run").toString();
             RunConfig rc = SparkTrainerTest.config(dir, 12, 2, 3, "train.data=" + corpus);
-            SparkTrainer.run(rc, sc, new PrintStream(new ByteArrayOutputStream(), true, "UTF-8"));
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            SparkTrainer.run(rc, sc, new PrintStream(log, true, "UTF-8"));
+            String homes = log.toString("UTF-8").lines().filter(l -> l.startsWith("slice homes:")).findFirst().orElse("");
+            assertTrue(homes.matches("slice homes: executor \\d+ \\[\\d] executor \\d+ \\[\\d]"),
+                    "one slice per single-core executor: " + homes);
             List<JsonNode> m = new ArrayList<>();
             for (String l : Files.readAllLines(Path.of(dir, "metrics.jsonl"))) m.add(new ObjectMapper().readTree(l));
             assertEquals(4, m.size());

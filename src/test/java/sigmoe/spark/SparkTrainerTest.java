@@ -95,6 +95,16 @@ class SparkTrainerTest {
         }
     }
 
+    /** Slice tasks hold their slots across rounds and every round needs all W: with fewer slots it used to hang. */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void moreSlicesThanTaskSlotsIsAClearErrorNotAHang() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> spark(config(tmp.resolve("too-many").toString(), 4, 4, 2, "train.entropy_reg_mode=local")));
+        assertTrue(e.getMessage().startsWith("train.workers = 4 slices need 4 task slots"), e.getMessage());
+        assertTrue(e.getMessage().contains("local[2] with spark.task.cpus = 1 has 2"), e.getMessage());
+    }
+
     @Test
     void twoSlicesTrainAndTheDriverSeesEveryLayersExpertCounts() throws Exception {
         String dir = tmp.resolve("two").toString();

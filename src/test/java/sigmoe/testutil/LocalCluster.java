@@ -44,7 +44,10 @@ public final class LocalCluster {
                 .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
                 .set("spark.ui.enabled", "false").set("spark.executor.extraClassPath", classes)
                 .set("spark.executor.extraJavaOptions", javaOptions).set("spark.executorEnv.OMP_NUM_THREADS", Integer.toString(cores))
-                .set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1");
+                .set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1")
+                // as the trainer's context: the slice placement's barrier stage looks for free slots every second
+                .set("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", sigmoe.cli.SparkContexts.BARRIER_CHECK_INTERVAL)
+                .set("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", sigmoe.cli.SparkContexts.BARRIER_CHECK_MAX_FAILURES);
     }
 
     /** target/classes and target/test-classes, as executors need them. */
