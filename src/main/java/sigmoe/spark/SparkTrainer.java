@@ -131,7 +131,7 @@ public final class SparkTrainer {
             long resumeStep = plan.resumeStep;
             jobs = new SpanJob(sc, rdd, "sigmoe-train-" + runId, global, exchange, (gen, first, lastOfSpan) -> new RoundSpec(
                     runId, json, workers, gen, first, lastOfSpan, resumeDir, resumeStep, global, allReduceAt, true, exchangeAt), out);
-            List<String> homes = SlicePlacement.place(sc, rdd, workers);
+            List<String> homes = SlicePlacement.place(sc, rdd, workers, out);
             out.printf("training %s on Spark (%s): %,d parameters, %d slices x %d streams x %d tokens, H = %d, %,d steps, "
                     + "%d rounds per Spark job, entropy regulariser %s, run dir %s, round-state exchange %s%n", mc.ffn().id,
                     sc.master(), model.params.size(), workers, t.batchSize() / workers, t.segmentLength(), h, t.steps(), span,
