@@ -17,9 +17,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * duplicate indices, and every ND4J op costs 5–15 µs of fixed overhead. The loops run directly on ND4J's off-heap
  * memory (no copies): through {@link Mem} on the generic path, which serves FLOAT training and the DOUBLE
  * finite-difference checks with one code, and through {@code ByteBuffer}-backed Vector API code
- * ({@link VecKernels}) on the FLOAT fast path for the hottest loops (LayerNorm forward/backward, row softmax and
- * log-softmax, softmax backward, ReLU forward/backward, and the streaming mul/scale/axpy/bias/column sums over
- * [N, d_ff] and [N, V] arrays). The two paths are tested to agree. Scalar Java would not do: C2 leaves float
+ * ({@link VecKernels}) on the FLOAT fast path for the hottest loops (LayerNorm forward/backward, in
+ * {@link LayerNormKernels}; row softmax and log-softmax, softmax backward, ReLU forward/backward, and the streaming
+ * mul/scale/axpy/bias/column sums over [N, d_ff] and [N, V] arrays). The two paths are tested to agree. Scalar Java would not do: C2 leaves float
  * reductions and {@code Math.exp} scalar and the ternary ReLU mispredicts (5–40× slower, nd4j-only.md §5b); the
  * generic path is for DOUBLE checks and as the reference. A Vector API kernel runs interpreted (very slowly) for its
  * first calls in a JVM until C2 compiles it: expect a slow first training step, not a slow steady state.
@@ -45,35 +45,32 @@ public final class Kernels {
         }
     }
 
-    private static boolean fast(INDArray... as) {
+    static boolean fast(INDArray... as) {
         if (!VECTOR) return false;
         for (INDArray a : as) if (a.dataType() != DataType.FLOAT) return false;
         return true;
     }
 
+    // Reachability (package-info): each wrapper fences its arrays after its generic loop; a fast path returns early
+    // because its VecKernels method fences the arrays it views itself.
+
     // ------------------------------------------------------------------ element-wise
 
     /** dst = src. */
     public static void copy(INDArray src, INDArray dst) {
-        try {
-            Mem s = Mem.of(src), d = Mem.of(dst);
-            sameLength("copy", s, d);
-            if (fast(src, dst)) { VecKernels.copy(src, 0, dst, 0, s.length); return; }
-            for (int i = 0; i < s.length; i++) d.set(i, s.get(i));
-        } finally {
-            Reference.reachabilityFence(src);
-            Reference.reachabilityFence(dst);
-        }
+        Mem s = Mem.of(src), d = Mem.of(dst);
+        sameLength("copy", s, d);
+        if (fast(src, dst)) { VecKernels.copy(src, 0, dst, 0, s.length); return; }
+        for (int i = 0; i < s.length; i++) d.set(i, s.get(i));
+        Reference.reachabilityFence(src);
+        Reference.reachabilityFence(dst);
     }
 
     /** a *= alpha. */
     public static void scale(INDArray a, double alpha) {
-        try {
-            if (fast(a)) { VecKernels.scale(a, (float) alpha); return; }
-            gScale(Mem.of(a), alpha);
-        } finally {
-            Reference.reachabilityFence(a);
-        }
+        if (fast(a)) { VecKernels.scale(a, (float) alpha); return; }
+        gScale(Mem.of(a), alpha);
+        Reference.reachabilityFence(a);
     }
 
     static void gScale(Mem m, double alpha) {
@@ -82,13 +79,10 @@ public final class Kernels {
 
     /** y += alpha·x. */
     public static void axpy(double alpha, INDArray x, INDArray y) {
-        try {
-            if (fast(x, y)) { VecKernels.axpy((float) alpha, x, y); return; }
-            gAxpy(alpha, Mem.of(x), Mem.of(y));
-        } finally {
-            Reference.reachabilityFence(x);
-            Reference.reachabilityFence(y);
-        }
+        if (fast(x, y)) { VecKernels.axpy((float) alpha, x, y); return; }
+        gAxpy(alpha, Mem.of(x), Mem.of(y));
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(y);
     }
 
     static void gAxpy(double alpha, Mem xm, Mem ym) {
@@ -98,30 +92,24 @@ public final class Kernels {
 
     /** out = a + b (out may be a or b: residual adds in place). */
     public static void add(INDArray a, INDArray b, INDArray out) {
-        try {
-            Mem am = Mem.of(a), bm = Mem.of(b), om = Mem.of(out);
-            sameLength("add", am, bm);
-            sameLength("add", am, om);
-            // the FLOAT path adds in float, the same bits as rounding the double sum (double rounding is exact for +)
-            if (fast(a, b, out)) { VecKernels.add(a, b, out); return; }
-            for (int i = 0; i < am.length; i++) om.set(i, am.get(i) + bm.get(i));
-        } finally {
-            Reference.reachabilityFence(a);
-            Reference.reachabilityFence(b);
-            Reference.reachabilityFence(out);
-        }
+        Mem am = Mem.of(a), bm = Mem.of(b), om = Mem.of(out);
+        sameLength("add", am, bm);
+        sameLength("add", am, om);
+        // the FLOAT path adds in float, the same bits as rounding the double sum (double rounding is exact for +)
+        if (fast(a, b, out)) { VecKernels.add(a, b, out); return; }
+        for (int i = 0; i < am.length; i++) om.set(i, am.get(i) + bm.get(i));
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(out);
     }
 
     /** out = a ⊙ b (out may be a or b; dropout masks). */
     public static void mul(INDArray a, INDArray b, INDArray out) {
-        try {
-            if (fast(a, b, out)) { VecKernels.mul(a, b, out); return; }
-            gMul(Mem.of(a), Mem.of(b), Mem.of(out));
-        } finally {
-            Reference.reachabilityFence(a);
-            Reference.reachabilityFence(b);
-            Reference.reachabilityFence(out);
-        }
+        if (fast(a, b, out)) { VecKernels.mul(a, b, out); return; }
+        gMul(Mem.of(a), Mem.of(b), Mem.of(out));
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(out);
     }
 
     static void gMul(Mem a, Mem b, Mem out) {
@@ -132,12 +120,9 @@ public final class Kernels {
 
     /** a = max(a, 0). */
     public static void reluInPlace(INDArray a) {
-        try {
-            if (fast(a)) { VecKernels.relu(a); return; }
-            gRelu(Mem.of(a));
-        } finally {
-            Reference.reachabilityFence(a);
-        }
+        if (fast(a)) { VecKernels.relu(a); return; }
+        gRelu(Mem.of(a));
+        Reference.reachabilityFence(a);
     }
 
     static void gRelu(Mem m) {
@@ -146,13 +131,10 @@ public final class Kernels {
 
     /** dy *= (y > 0), with y the ReLU output (equivalently its input); in place on dy. */
     public static void reluBackwardInPlace(INDArray dy, INDArray y) {
-        try {
-            if (fast(dy, y)) { VecKernels.reluBackward(dy, y); return; }
-            gReluBackward(Mem.of(dy), Mem.of(y));
-        } finally {
-            Reference.reachabilityFence(dy);
-            Reference.reachabilityFence(y);
-        }
+        if (fast(dy, y)) { VecKernels.reluBackward(dy, y); return; }
+        gReluBackward(Mem.of(dy), Mem.of(y));
+        Reference.reachabilityFence(dy);
+        Reference.reachabilityFence(y);
     }
 
     static void gReluBackward(Mem dy, Mem y) {
@@ -164,15 +146,12 @@ public final class Kernels {
 
     /** y[r, :] += bias for every row. */
     public static void addBiasRows(INDArray y, INDArray bias) {
-        try {
-            int n = rows(y), c = cols(y);
-            if (bias.length() != c) throw new IllegalArgumentException("bias length " + bias.length() + " != columns " + c);
-            if (fast(y, bias)) { VecKernels.addBiasRows(y, bias, n, c); return; }
-            gAddBiasRows(Mem.of(y), Mem.of(bias), n, c);
-        } finally {
-            Reference.reachabilityFence(y);
-            Reference.reachabilityFence(bias);
-        }
+        int n = rows(y), c = cols(y);
+        if (bias.length() != c) throw new IllegalArgumentException("bias length " + bias.length() + " != columns " + c);
+        if (fast(y, bias)) { VecKernels.addBiasRows(y, bias, n, c); return; }
+        gAddBiasRows(Mem.of(y), Mem.of(bias), n, c);
+        Reference.reachabilityFence(y);
+        Reference.reachabilityFence(bias);
     }
 
     static void gAddBiasRows(Mem ym, Mem bm, int n, int c) {
@@ -184,15 +163,12 @@ public final class Kernels {
 
     /** acc[j] += Σ_r a[r, j] (bias gradients). Sums each column in double before one add into acc. */
     public static void addColumnSums(INDArray a, INDArray acc) {
-        try {
-            int n = rows(a), c = cols(a);
-            if (acc.length() != c) throw new IllegalArgumentException("accumulator length " + acc.length() + " != columns " + c);
-            if (fast(a, acc)) { VecKernels.addColumnSums(a, acc, n, c); return; }
-            gAddColumnSums(Mem.of(a), Mem.of(acc), n, c);
-        } finally {
-            Reference.reachabilityFence(a);
-            Reference.reachabilityFence(acc);
-        }
+        int n = rows(a), c = cols(a);
+        if (acc.length() != c) throw new IllegalArgumentException("accumulator length " + acc.length() + " != columns " + c);
+        if (fast(a, acc)) { VecKernels.addColumnSums(a, acc, n, c); return; }
+        gAddColumnSums(Mem.of(a), Mem.of(acc), n, c);
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(acc);
     }
 
     static void gAddColumnSums(Mem am, Mem sm, int n, int c) {
@@ -206,39 +182,33 @@ public final class Kernels {
 
     /** dst[dstRow + i, :] = src[srcRow + i, :] for i in [0, nRows). */
     public static void copyRows(INDArray src, int srcRow, INDArray dst, int dstRow, int nRows) {
-        try {
-            int c = cols(src);
-            if (cols(dst) != c) throw new IllegalArgumentException("copyRows: widths differ " + c + " vs " + cols(dst));
-            if (srcRow < 0 || dstRow < 0 || nRows < 0 || srcRow + nRows > rows(src) || dstRow + nRows > rows(dst))
-                throw new IllegalArgumentException("copyRows: rows [" + srcRow + "," + (srcRow + nRows) + ") -> [" + dstRow
-                        + "," + (dstRow + nRows) + ") out of range " + rows(src) + " / " + rows(dst));
-            Mem s = Mem.of(src), d = Mem.of(dst);
-            int so = srcRow * c, dO = dstRow * c;
-            if (fast(src, dst)) { VecKernels.copy(src, so, dst, dO, nRows * c); return; }
-            for (int i = 0; i < nRows * c; i++) d.set(dO + i, s.get(so + i));
-        } finally {
-            Reference.reachabilityFence(src);
-            Reference.reachabilityFence(dst);
-        }
+        int c = cols(src);
+        if (cols(dst) != c) throw new IllegalArgumentException("copyRows: widths differ " + c + " vs " + cols(dst));
+        if (srcRow < 0 || dstRow < 0 || nRows < 0 || srcRow + nRows > rows(src) || dstRow + nRows > rows(dst))
+            throw new IllegalArgumentException("copyRows: rows [" + srcRow + "," + (srcRow + nRows) + ") -> [" + dstRow
+                    + "," + (dstRow + nRows) + ") out of range " + rows(src) + " / " + rows(dst));
+        Mem s = Mem.of(src), d = Mem.of(dst);
+        int so = srcRow * c, dO = dstRow * c;
+        if (fast(src, dst)) { VecKernels.copy(src, so, dst, dO, nRows * c); return; }
+        for (int i = 0; i < nRows * c; i++) d.set(dO + i, s.get(so + i));
+        Reference.reachabilityFence(src);
+        Reference.reachabilityFence(dst);
     }
 
     /** dst[i, :] = src[idx[i], :] for i in [0, n): an embedding lookup or an expert dispatch. */
     public static void gatherRows(INDArray src, int[] idx, int n, INDArray dst) {
-        try {
-            int c = cols(src), v = rows(src);
-            if (cols(dst) != c || rows(dst) < n)
-                throw new IllegalArgumentException("gatherRows: destination " + rows(dst) + "x" + cols(dst) + " cannot hold " + n + "x" + c);
-            Mem s = Mem.of(src), d = Mem.of(dst);
-            for (int i = 0; i < n; i++) {
-                int k = idx[i];
-                if (k < 0 || k >= v) throw new IllegalArgumentException("gatherRows: index " + k + " at " + i + " outside [0, " + v + ")");
-                int so = k * c, dO = i * c;
-                for (int j = 0; j < c; j++) d.set(dO + j, s.get(so + j));
-            }
-        } finally {
-            Reference.reachabilityFence(src);
-            Reference.reachabilityFence(dst);
+        int c = cols(src), v = rows(src);
+        if (cols(dst) != c || rows(dst) < n)
+            throw new IllegalArgumentException("gatherRows: destination " + rows(dst) + "x" + cols(dst) + " cannot hold " + n + "x" + c);
+        Mem s = Mem.of(src), d = Mem.of(dst);
+        for (int i = 0; i < n; i++) {
+            int k = idx[i];
+            if (k < 0 || k >= v) throw new IllegalArgumentException("gatherRows: index " + k + " at " + i + " outside [0, " + v + ")");
+            int so = k * c, dO = i * c;
+            for (int j = 0; j < c; j++) d.set(dO + j, s.get(so + j));
         }
+        Reference.reachabilityFence(src);
+        Reference.reachabilityFence(dst);
     }
 
     /**
@@ -246,21 +216,18 @@ public final class Kernels {
      * scatter_add races on duplicates, nd4j-only.md §6.1).
      */
     public static void scatterAddRows(INDArray src, int[] idx, int n, INDArray dst) {
-        try {
-            int c = cols(dst), v = rows(dst);
-            if (cols(src) != c || rows(src) < n)
-                throw new IllegalArgumentException("scatterAddRows: source " + rows(src) + "x" + cols(src) + " has no " + n + "x" + c);
-            Mem s = Mem.of(src), d = Mem.of(dst);
-            for (int i = 0; i < n; i++) {
-                int k = idx[i];
-                if (k < 0 || k >= v) throw new IllegalArgumentException("scatterAddRows: index " + k + " at " + i + " outside [0, " + v + ")");
-                int so = i * c, dO = k * c;
-                for (int j = 0; j < c; j++) d.set(dO + j, d.get(dO + j) + s.get(so + j));
-            }
-        } finally {
-            Reference.reachabilityFence(src);
-            Reference.reachabilityFence(dst);
+        int c = cols(dst), v = rows(dst);
+        if (cols(src) != c || rows(src) < n)
+            throw new IllegalArgumentException("scatterAddRows: source " + rows(src) + "x" + cols(src) + " has no " + n + "x" + c);
+        Mem s = Mem.of(src), d = Mem.of(dst);
+        for (int i = 0; i < n; i++) {
+            int k = idx[i];
+            if (k < 0 || k >= v) throw new IllegalArgumentException("scatterAddRows: index " + k + " at " + i + " outside [0, " + v + ")");
+            int so = i * c, dO = k * c;
+            for (int j = 0; j < c; j++) d.set(dO + j, d.get(dO + j) + s.get(so + j));
         }
+        Reference.reachabilityFence(src);
+        Reference.reachabilityFence(dst);
     }
 
     // ------------------------------------------------------------------ softmax family
@@ -273,14 +240,11 @@ public final class Kernels {
      * (when not null): a cross-entropy is then lse − logit[target], exact even where the probability underflows.
      */
     public static void softmaxRowsInPlace(INDArray a, double[] lse) {
-        try {
-            int n = rows(a), c = cols(a);
-            if (lse != null && lse.length < n) throw new IllegalArgumentException("lse array shorter than " + n + " rows");
-            if (fast(a)) { VecKernels.softmaxRows(a, lse); return; }
-            gSoftmaxRows(Mem.of(a), n, c, lse);
-        } finally {
-            Reference.reachabilityFence(a);
-        }
+        int n = rows(a), c = cols(a);
+        if (lse != null && lse.length < n) throw new IllegalArgumentException("lse array shorter than " + n + " rows");
+        if (fast(a)) { VecKernels.softmaxRows(a, lse); return; }
+        gSoftmaxRows(Mem.of(a), n, c, lse);
+        Reference.reachabilityFence(a);
     }
 
     static void gSoftmaxRows(Mem m, int n, int c, double[] lse) {
@@ -302,12 +266,9 @@ public final class Kernels {
 
     /** Each row becomes log_softmax(row) = row − max − log Σ exp(row − max). */
     public static void logSoftmaxRowsInPlace(INDArray a) {
-        try {
-            if (fast(a)) { VecKernels.logSoftmaxRows(a); return; }
-            gLogSoftmaxRows(Mem.of(a), rows(a), cols(a));
-        } finally {
-            Reference.reachabilityFence(a);
-        }
+        if (fast(a)) { VecKernels.logSoftmaxRows(a); return; }
+        gLogSoftmaxRows(Mem.of(a), rows(a), cols(a));
+        Reference.reachabilityFence(a);
     }
 
     static void gLogSoftmaxRows(Mem m, int n, int c) {
@@ -332,14 +293,11 @@ public final class Kernels {
      * (in place).
      */
     public static void softmaxBackwardRows(INDArray p, INDArray dOut, INDArray dIn) {
-        try {
-            if (fast(p, dOut, dIn)) { VecKernels.softmaxBackwardRows(p, dOut, dIn); return; }
-            gSoftmaxBackwardRows(Mem.of(p), Mem.of(dOut), Mem.of(dIn), rows(p), cols(p));
-        } finally {
-            Reference.reachabilityFence(p);
-            Reference.reachabilityFence(dOut);
-            Reference.reachabilityFence(dIn);
-        }
+        if (fast(p, dOut, dIn)) { VecKernels.softmaxBackwardRows(p, dOut, dIn); return; }
+        gSoftmaxBackwardRows(Mem.of(p), Mem.of(dOut), Mem.of(dIn), rows(p), cols(p));
+        Reference.reachabilityFence(p);
+        Reference.reachabilityFence(dOut);
+        Reference.reachabilityFence(dIn);
     }
 
     static void gSoftmaxBackwardRows(Mem p, Mem dOut, Mem dIn, int n, int c) {
@@ -351,104 +309,6 @@ public final class Kernels {
             for (int j = 0; j < c; j++) s += p.get(o + j) * dOut.get(o + j);
             for (int j = 0; j < c; j++) dIn.set(o + j, p.get(o + j) * (dOut.get(o + j) - s));
         }
-    }
-
-    // ------------------------------------------------------------------ LayerNorm
-
-    /**
-     * y = x̂ ⊙ γ + β with x̂ = (x − μ) / sqrt(σ² + eps) per row, σ² the population variance (as PyTorch).
-     * Writes x̂ (what backward needs, so the caller may overwrite x afterwards), μ and 1/σ per row.
-     */
-    public static void layerNormForward(INDArray x, INDArray gamma, INDArray beta, double eps, INDArray y,
-                                        INDArray xhat, double[] mean, double[] rstd) {
-        try {
-            int n = rows(x), d = cols(x);
-            checkLn(n, d, gamma, beta, y, xhat, mean, rstd);
-            if (fast(x, gamma, beta, y, xhat)) { VecKernels.layerNormForward(x, gamma, beta, eps, y, xhat, mean, rstd, n, d); return; }
-            gLayerNormForward(Mem.of(x), Mem.of(gamma), Mem.of(beta), eps, Mem.of(y), Mem.of(xhat), mean, rstd, n, d);
-        } finally {
-            Reference.reachabilityFence(x);
-            Reference.reachabilityFence(gamma);
-            Reference.reachabilityFence(beta);
-            Reference.reachabilityFence(y);
-            Reference.reachabilityFence(xhat);
-        }
-    }
-
-    static void gLayerNormForward(Mem x, Mem g, Mem b, double eps, Mem y, Mem xh, double[] mean, double[] rstd,
-                                  int n, int d) {
-        for (int r = 0; r < n; r++) {
-            int o = r * d;
-            double s = 0;
-            for (int j = 0; j < d; j++) s += x.get(o + j);
-            double mu = s / d;
-            double v = 0;
-            for (int j = 0; j < d; j++) { double t = x.get(o + j) - mu; v += t * t; }
-            double rs = 1 / Math.sqrt(v / d + eps);
-            mean[r] = mu;
-            rstd[r] = rs;
-            for (int j = 0; j < d; j++) {
-                double h = (x.get(o + j) - mu) * rs;
-                xh.set(o + j, h);
-                y.set(o + j, h * g.get(j) + b.get(j));
-            }
-        }
-    }
-
-    /**
-     * From dy, the cached x̂ and 1/σ: dγ += Σ_rows dy ⊙ x̂, dβ += Σ_rows dy, and
-     * dx = (1/σ)·(g − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) with g = dy ⊙ γ. dx may be dy (in place).
-     */
-    public static void layerNormBackward(INDArray dy, INDArray xhat, double[] rstd, INDArray gamma, INDArray dx,
-                                         INDArray dGamma, INDArray dBeta) {
-        try {
-            int n = rows(dy), d = cols(dy);
-            checkLn(n, d, gamma, dGamma, xhat, dx, rstd, rstd);
-            if (Mem.of(dBeta).length != d) throw new IllegalArgumentException("LayerNorm dβ length != " + d);
-            if (fast(dy, xhat, gamma, dx, dGamma, dBeta)) {
-                VecKernels.layerNormBackward(dy, xhat, rstd, gamma, dx, dGamma, dBeta, n, d);
-                return;
-            }
-            gLayerNormBackward(Mem.of(dy), Mem.of(xhat), rstd, Mem.of(gamma), Mem.of(dx), Mem.of(dGamma), Mem.of(dBeta), n, d);
-        } finally {
-            Reference.reachabilityFence(dy);
-            Reference.reachabilityFence(xhat);
-            Reference.reachabilityFence(gamma);
-            Reference.reachabilityFence(dx);
-            Reference.reachabilityFence(dGamma);
-            Reference.reachabilityFence(dBeta);
-        }
-    }
-
-    static void gLayerNormBackward(Mem dy, Mem xh, double[] rstd, Mem g, Mem dx, Mem dg, Mem db, int n, int d) {
-        double[] sg = new double[d], sb = new double[d];
-        for (int r = 0; r < n; r++) {
-            int o = r * d;
-            double s1 = 0, s2 = 0;
-            for (int j = 0; j < d; j++) {
-                double dyj = dy.get(o + j), h = xh.get(o + j), gj = dyj * g.get(j);
-                s1 += gj;
-                s2 += gj * h;
-                sg[j] += dyj * h;
-                sb[j] += dyj;
-            }
-            double m1 = s1 / d, m2 = s2 / d, rs = rstd[r];
-            for (int j = 0; j < d; j++) {
-                double gj = dy.get(o + j) * g.get(j);
-                dx.set(o + j, rs * (gj - m1 - xh.get(o + j) * m2));
-            }
-        }
-        for (int j = 0; j < d; j++) { dg.add(j, sg[j]); db.add(j, sb[j]); }
-    }
-
-    private static void checkLn(int n, int d, INDArray gamma, INDArray beta, INDArray a, INDArray b, double[] s1, double[] s2) {
-        if (gamma.length() != d || beta.length() != d)
-            throw new IllegalArgumentException("LayerNorm parameters have length " + gamma.length() + "/" + beta.length()
-                    + " but rows are " + d + " wide");
-        if (rows(a) != n || cols(a) != d || rows(b) != n || cols(b) != d)
-            throw new IllegalArgumentException("LayerNorm buffers must be " + n + "x" + d);
-        if (s1.length < n || s2.length < n)
-            throw new IllegalArgumentException("LayerNorm row statistics arrays shorter than " + n + " rows");
     }
 
     // ------------------------------------------------------------------ shape helpers

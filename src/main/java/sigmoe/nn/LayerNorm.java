@@ -55,7 +55,7 @@ public final class LayerNorm {
         n = Kernels.rows(x);
         if (mean.length < n) { mean = new double[n]; rstd = new double[n]; }
         INDArray out = y.rows(n);
-        Kernels.layerNormForward(x, weight.value(), bias.value(), eps, out, xhat.rows(n), mean, rstd);
+        LayerNormKernels.layerNormForward(x, weight.value(), bias.value(), eps, out, xhat.rows(n), mean, rstd);
         return out;
     }
 
@@ -65,7 +65,7 @@ public final class LayerNorm {
         if (Kernels.rows(dy) != n || Kernels.cols(dy) != d)
             throw new IllegalArgumentException(weight.name + ": output gradient must be " + n + "x" + d);
         INDArray g = dx.rows(n);
-        Kernels.layerNormBackward(dy, xhat.rows(n), rstd, weight.value(), g, weight.grad(), bias.grad());
+        LayerNormKernels.layerNormBackward(dy, xhat.rows(n), rstd, weight.value(), g, weight.grad(), bias.grad());
         return g;
     }
 

@@ -121,8 +121,8 @@ class KernelsTest {
             INDArray g = TestData.randn(F, 12, 1, c), b = TestData.randn(F, 13, 1, c);
             INDArray y1 = randnView(F, 14, 1, n, c), h1 = randnView(F, 15, 1, n, c), y2 = y1.dup(), h2 = h1.dup();
             double[] mu1 = new double[n], rs1 = new double[n], mu2 = new double[n], rs2 = new double[n];
-            Kernels.layerNormForward(x, g, b, 1e-5, y1, h1, mu1, rs1);
-            Kernels.gLayerNormForward(Mem.of(x), Mem.of(g), Mem.of(b), 1e-5, Mem.of(y2), Mem.of(h2), mu2, rs2, n, c);
+            LayerNormKernels.layerNormForward(x, g, b, 1e-5, y1, h1, mu1, rs1);
+            LayerNormKernels.gLayerNormForward(Mem.of(x), Mem.of(g), Mem.of(b), 1e-5, Mem.of(y2), Mem.of(h2), mu2, rs2, n, c);
             assertClose("ln y", y2, y1, 1e-5);
             assertClose("ln xhat", h2, h1, 1e-5);
             assertArrayEquals(mu2, mu1, 1e-5);
@@ -131,13 +131,13 @@ class KernelsTest {
             INDArray dy = randnView(F, 16, 1, n, c);
             INDArray dx1 = randnView(F, 17, 1, n, c), dx2 = dx1.dup();
             INDArray dg1 = TestData.randn(F, 18, 1, c), db1 = TestData.randn(F, 19, 1, c), dg2 = dg1.dup(), db2 = db1.dup();
-            Kernels.layerNormBackward(dy, h1, rs1, g, dx1, dg1, db1);
-            Kernels.gLayerNormBackward(Mem.of(dy), Mem.of(h2), rs2, Mem.of(g), Mem.of(dx2), Mem.of(dg2), Mem.of(db2), n, c);
+            LayerNormKernels.layerNormBackward(dy, h1, rs1, g, dx1, dg1, db1);
+            LayerNormKernels.gLayerNormBackward(Mem.of(dy), Mem.of(h2), rs2, Mem.of(g), Mem.of(dx2), Mem.of(dg2), Mem.of(db2), n, c);
             assertClose("ln dx", dx2, dx1, 2e-5);
             assertClose("ln dgamma", dg2, dg1, 5e-5);
             assertClose("ln dbeta", db2, db1, 5e-5);
             INDArray inPlace = dy.dup();
-            Kernels.layerNormBackward(inPlace, h1, rs1, g, inPlace, dg1.dup(), db1.dup());
+            LayerNormKernels.layerNormBackward(inPlace, h1, rs1, g, inPlace, dg1.dup(), db1.dup());
             assertClose("ln dx in place", dx1, inPlace, 1e-6);
             // the Mem views above do not keep their arrays alive
             Reference.reachabilityFence(x);

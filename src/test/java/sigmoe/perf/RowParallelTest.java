@@ -70,8 +70,8 @@ class RowParallelTest {
             INDArray g = GradCheck.randn(org.nd4j.linalg.factory.Nd4j.create(DataType.FLOAT, 32), 6, 1.0), b = g.dup().muli(0.5);
             INDArray y = x.dup(), xh = x.dup(), dx = x.dup(), dg = g.dup().assign(0), db = g.dup().assign(0);
             double[] mean = new double[600], rstd = new double[600];
-            sigmoe.nn.Kernels.layerNormForward(x, g, b, 1e-5, y, xh, mean, rstd);
-            sigmoe.nn.Kernels.layerNormBackward(GradCheck.randn(x.dup(), 7, 1.0), xh, rstd, g, dx, dg, db);
+            sigmoe.nn.LayerNormKernels.layerNormForward(x, g, b, 1e-5, y, xh, mean, rstd);
+            sigmoe.nn.LayerNormKernels.layerNormBackward(GradCheck.randn(x.dup(), 7, 1.0), xh, rstd, g, dx, dg, db);
             for (INDArray r : new INDArray[] {y, dx, dg, db}) got.add(r.dup().data().asFloat());
             float[][] now = got.toArray(new float[0][]);
             if (ref == null) { ref = now; continue; }
