@@ -83,8 +83,9 @@ public final class SparkContexts {
         SparkConf c = conf(master, appName);
         int cpus = localTaskCpus(master, workers);
         if (cpus > 0) c.setIfMissing("spark.task.cpus", Integer.toString(cpus));
-        // The slices are placed by a barrier stage (SlicePlacement) that waits for W task slots: look every second
-        // (Spark's default, 15 s, would hold a run that long after its executors registered), for up to 10 minutes.
+        // Spark checks a barrier stage's slots before it runs it (the slice placement, and the span jobs with the
+        // global regulariser, e.g. a retry after an executor loss): look every second, not every 15 s (Spark's default,
+        // which holds a run that long after the slots are back), for up to 10 minutes. SlicePlacement waits itself first.
         c.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", BARRIER_CHECK_INTERVAL);
         c.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", BARRIER_CHECK_MAX_FAILURES);
         MasterProbe.check(master);
