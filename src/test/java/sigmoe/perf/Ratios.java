@@ -2,7 +2,6 @@ package sigmoe.perf;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,9 +26,7 @@ public final class Ratios {
         String moe = read(dir.resolve("moe.md")), moeSecond = read(dir.resolve("moe-second.md"));
         String md = table(rows(moe, read(dir.resolve("step.md")), read(dir.resolve("spark.md")), moeSecond), coretype(moe), coretype(moeSecond));
         System.out.println(md);
-        Path part = dir.resolve(".ratios.md.tmp");
-        Files.writeString(part, md);
-        Files.move(part, dir.resolve("ratios.md"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        sigmoe.testutil.BenchFiles.writeAtomically(dir.resolve("ratios.md"), md);
     }
 
     static String read(Path p) throws java.io.IOException { return Files.exists(p) ? Files.readString(p) : ""; }

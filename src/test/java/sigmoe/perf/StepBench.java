@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,10 +110,7 @@ public final class StepBench {
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, String> e : r.entrySet()) sb.append(e.getKey()).append('=').append(e.getValue()).append('\n');
         System.out.print(sb);
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        Files.writeString(tmp, sb, StandardCharsets.UTF_8);
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        sigmoe.testutil.BenchFiles.writeAtomically(out, sb);
     }
 
     /** One configuration's model, optimiser and synthetic stream. */

@@ -63,10 +63,7 @@ public final class SparkBench {
         }
         System.out.println(md);
         Path out = Path.of("target/bench/spark.md");
-        Files.createDirectories(out.getParent());
-        Path part = out.resolveSibling(".spark.md.tmp");
-        Files.writeString(part, md.toString());
-        Files.move(part, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        sigmoe.testutil.BenchFiles.writeAtomically(out, md);
     }
 
     static String tiny(Path corpus, Path tmp, List<String> spark, List<String> trainer) throws Exception {

@@ -2,10 +2,7 @@ package sigmoe.nn.moe;
 
 import sigmoe.nn.RowParallel;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Locale;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -141,10 +138,7 @@ public final class MoeBench {
                 (double) mAct / dAct, (double) K / NE + 0.05, (double) (mAct + yBytes) / (dAct + yBytes)));
 
         System.out.print(md);
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        Files.writeString(tmp, md, StandardCharsets.UTF_8);
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        sigmoe.testutil.BenchFiles.writeAtomically(out, md);
     }
 
     /** y = ReLU(x W1ᵀ) W2ᵀ without biases, PyTorch layouts w1 [d_ff, d], w2 [d, d_ff] (the dense block's GEMMs). */
