@@ -24,41 +24,30 @@ final class AttentionLoops {
     }
 
     static void splitQueries(INDArray qkv, INDArray qu, INDArray qv, double[] u, double[] v, int nB, int nM, int nT, int inner) {
-        try {
-            if (fast(qkv)) VecAttentionLoops.splitQueries(qkv, qu, qv, floats(u), floats(v), nB, nM, nT, inner);
-            else splitQueries(Mem.of(qkv), Mem.of(qu), Mem.of(qv), u, v, nB, nM, nT, inner);
-        } finally {
-            Reference.reachabilityFence(qkv); Reference.reachabilityFence(qu); Reference.reachabilityFence(qv);
-        }
+        if (fast(qkv)) VecAttentionLoops.splitQueries(qkv, qu, qv, floats(u), floats(v), nB, nM, nT, inner);
+        else splitQueries(Mem.of(qkv), Mem.of(qu), Mem.of(qv), u, v, nB, nM, nT, inner);
+        Reference.reachabilityFence(qkv); Reference.reachabilityFence(qu); Reference.reachabilityFence(qv);
     }
 
     static void shiftMaskSoftmax(INDArray att, INDArray bd, double scale, double[] x, int blocks, int nM, int nT) {
-        try {
-            if (fast(att)) VecAttentionLoops.shiftMaskSoftmax(att, bd, (float) scale, blocks, nM, nT);
-            else shiftMaskSoftmax(Mem.of(att), Mem.of(bd), scale, x, blocks, nM, nT);
-        } finally {
-            Reference.reachabilityFence(att); Reference.reachabilityFence(bd);
-        }
+        if (fast(att)) VecAttentionLoops.shiftMaskSoftmax(att, bd, (float) scale, blocks, nM, nT);
+        else shiftMaskSoftmax(Mem.of(att), Mem.of(bd), scale, x, blocks, nM, nT);
+        Reference.reachabilityFence(att); Reference.reachabilityFence(bd);
     }
 
     static void softmaxBackwardUnshift(INDArray att, INDArray ds, INDArray bd, int blocks, int nM, int nT) {
-        try {
-            if (fast(att)) VecAttentionLoops.softmaxBackwardUnshift(att, ds, bd, blocks, nM, nT);
-            else softmaxBackwardUnshift(Mem.of(att), Mem.of(ds), Mem.of(bd), blocks, nM, nT);
-        } finally {
-            Reference.reachabilityFence(att); Reference.reachabilityFence(ds); Reference.reachabilityFence(bd);
-        }
+        if (fast(att)) VecAttentionLoops.softmaxBackwardUnshift(att, ds, bd, blocks, nM, nT);
+        else softmaxBackwardUnshift(Mem.of(att), Mem.of(ds), Mem.of(bd), blocks, nM, nT);
+        Reference.reachabilityFence(att); Reference.reachabilityFence(ds); Reference.reachabilityFence(bd);
     }
 
     static double queryGradients(INDArray g1, INDArray g2, INDArray qu, INDArray qv, INDArray dqkv, double scale,
                                  double[] du, double[] dv, int nB, int nM, int nT, int inner) {
-        try {
-            if (fast(g1)) return VecAttentionLoops.queryGradients(g1, g2, qu, qv, dqkv, (float) scale, du, dv, nB, nM, nT, inner);
-            return queryGradients(Mem.of(g1), Mem.of(g2), Mem.of(qu), Mem.of(qv), Mem.of(dqkv), scale, du, dv, nB, nM, nT, inner);
-        } finally {
-            Reference.reachabilityFence(g1); Reference.reachabilityFence(g2); Reference.reachabilityFence(qu);
-            Reference.reachabilityFence(qv); Reference.reachabilityFence(dqkv);
-        }
+        if (fast(g1)) return VecAttentionLoops.queryGradients(g1, g2, qu, qv, dqkv, (float) scale, du, dv, nB, nM, nT, inner);
+        double dScale = queryGradients(Mem.of(g1), Mem.of(g2), Mem.of(qu), Mem.of(qv), Mem.of(dqkv), scale, du, dv, nB, nM, nT, inner);
+        Reference.reachabilityFence(g1); Reference.reachabilityFence(g2); Reference.reachabilityFence(qu);
+        Reference.reachabilityFence(qv); Reference.reachabilityFence(dqkv);
+        return dScale;
     }
 
     /** qu = q + u and qv = q + v for the segment rows of qkv (u, v: [H·hs]). */

@@ -22,23 +22,20 @@ final class LossKernels {
 
     /** Per row r of z [n, V] with bias b [V]: max[r] = max_j (z + b), logSum[r] = log Σ_j exp(z + b − max). */
     static void rowStats(INDArray z, INDArray bias, double[] max, double[] logSum) {
-        try {
-            int n = Kernels.rows(z), c = Kernels.cols(z);
-            if (fast(z)) { VecLossKernels.rowStats(z, bias, max, logSum, n, c); return; }
-            Mem m = Mem.of(z), b = Mem.of(bias);
-            for (int r = 0; r < n; r++) {
-                int o = r * c;
-                double mx = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < c; j++) mx = Math.max(mx, m.get(o + j) + b.get(j));
-                double sum = 0;
-                for (int j = 0; j < c; j++) sum += Math.exp(m.get(o + j) + b.get(j) - mx);
-                max[r] = mx;
-                logSum[r] = Math.log(sum);
-            }
-        } finally {
-            Reference.reachabilityFence(z);
-            Reference.reachabilityFence(bias);
+        int n = Kernels.rows(z), c = Kernels.cols(z);
+        if (fast(z)) { VecLossKernels.rowStats(z, bias, max, logSum, n, c); return; }
+        Mem m = Mem.of(z), b = Mem.of(bias);
+        for (int r = 0; r < n; r++) {
+            int o = r * c;
+            double mx = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < c; j++) mx = Math.max(mx, m.get(o + j) + b.get(j));
+            double sum = 0;
+            for (int j = 0; j < c; j++) sum += Math.exp(m.get(o + j) + b.get(j) - mx);
+            max[r] = mx;
+            logSum[r] = Math.log(sum);
         }
+        Reference.reachabilityFence(z);
+        Reference.reachabilityFence(bias);
     }
 
     /**
@@ -46,27 +43,24 @@ final class LossKernels {
      * others; the column sums of dLogits are added to dBias.
      */
     static void gradient(INDArray z, INDArray bias, int[] targets, double[] max, double[] logSum, double scale, INDArray dBias) {
-        try {
-            int n = Kernels.rows(z), c = Kernels.cols(z);
-            if (fast(z)) { VecLossKernels.gradient(z, bias, targets, max, logSum, (float) scale, dBias, n, c); return; }
-            Mem m = Mem.of(z), b = Mem.of(bias), db = Mem.of(dBias);
-            double[] col = new double[c];
-            for (int r = 0; r < n; r++) {
-                int o = r * c, t = targets[r];
-                if (t < 0) { for (int j = 0; j < c; j++) m.set(o + j, 0); continue; }
-                for (int j = 0; j < c; j++) {
-                    double g = scale * Math.exp(m.get(o + j) + b.get(j) - max[r] - logSum[r]);
-                    m.set(o + j, g);
-                }
-                m.set(o + t, m.get(o + t) - scale);
-                for (int j = 0; j < c; j++) col[j] += m.get(o + j);
+        int n = Kernels.rows(z), c = Kernels.cols(z);
+        if (fast(z)) { VecLossKernels.gradient(z, bias, targets, max, logSum, (float) scale, dBias, n, c); return; }
+        Mem m = Mem.of(z), b = Mem.of(bias), db = Mem.of(dBias);
+        double[] col = new double[c];
+        for (int r = 0; r < n; r++) {
+            int o = r * c, t = targets[r];
+            if (t < 0) { for (int j = 0; j < c; j++) m.set(o + j, 0); continue; }
+            for (int j = 0; j < c; j++) {
+                double g = scale * Math.exp(m.get(o + j) + b.get(j) - max[r] - logSum[r]);
+                m.set(o + j, g);
             }
-            for (int j = 0; j < c; j++) db.add(j, col[j]);
-        } finally {
-            Reference.reachabilityFence(z);
-            Reference.reachabilityFence(bias);
-            Reference.reachabilityFence(dBias);
+            m.set(o + t, m.get(o + t) - scale);
+            for (int j = 0; j < c; j++) col[j] += m.get(o + j);
         }
+        for (int j = 0; j < c; j++) db.add(j, col[j]);
+        Reference.reachabilityFence(z);
+        Reference.reachabilityFence(bias);
+        Reference.reachabilityFence(dBias);
     }
 
     /** In place: z becomes softmax(z + b) (for inspection; the training step never materialises it). */

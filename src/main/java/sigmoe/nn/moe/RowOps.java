@@ -73,48 +73,47 @@ final class RowOps {
      * adding each expert's rows into the output in turn.
      */
     static void combine(INDArray disp, int[] slotRow, int n, int k, INDArray out, int w, boolean accumulate) {
-        try {
-            if (!isFloat(out)) {
-                Mem dm = Mem.of(disp), om = Mem.of(out);
-                for (int t = 0; t < n; t++) {
-                    int o = t * w;
-                    if (!accumulate) for (int c = 0; c < w; c++) om.set(o + c, 0);
+        if (!isFloat(out)) {
+            Mem dm = Mem.of(disp), om = Mem.of(out);
+            for (int t = 0; t < n; t++) {
+                int o = t * w;
+                if (!accumulate) for (int c = 0; c < w; c++) om.set(o + c, 0);
+                for (int j = 0; j < k; j++) {
+                    int r = slotRow[t * k + j];
+                    if (r >= 0) for (int c = 0; c < w; c++) om.add(o + c, dm.get(r * w + c));
+                }
+            }
+        } else {
+            combineF(bytes(disp), base(disp), slotRow, n, k, bytes(out), base(out), w, accumulate);
+        }
+        Reference.reachabilityFence(disp); Reference.reachabilityFence(out);
+    }
+
+    private static void combineF(ByteBuffer db, int d0, int[] slotRow, int n, int k, ByteBuffer ob, int o0, int w,
+                                 boolean accumulate) {
+        int bound = S.loopBound(w);
+        RowParallel.forRange(n, minRows(w * k), (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int oo = o0 + 4 * t * w;
+                int c = 0;
+                for (; c < bound; c += S.length()) {
+                    FloatVector acc = accumulate ? FloatVector.fromByteBuffer(S, ob, oo + 4 * c, NATIVE) : FloatVector.zero(S);
                     for (int j = 0; j < k; j++) {
                         int r = slotRow[t * k + j];
-                        if (r >= 0) for (int c = 0; c < w; c++) om.add(o + c, dm.get(r * w + c));
+                        if (r >= 0) acc = acc.add(FloatVector.fromByteBuffer(S, db, d0 + 4 * (r * w + c), NATIVE));
                     }
+                    acc.intoByteBuffer(ob, oo + 4 * c, NATIVE);
                 }
-                return;
+                for (; c < w; c++) {
+                    float acc = accumulate ? ob.getFloat(oo + 4 * c) : 0f;
+                    for (int j = 0; j < k; j++) {
+                        int r = slotRow[t * k + j];
+                        if (r >= 0) acc += db.getFloat(d0 + 4 * (r * w + c));
+                    }
+                    ob.putFloat(oo + 4 * c, acc);
+                }
             }
-            ByteBuffer db = bytes(disp), ob = bytes(out);
-            int d0 = base(disp), o0 = base(out);
-            int bound = S.loopBound(w);
-            RowParallel.forRange(n, minRows(w * k), (lo, hi) -> {
-                for (int t = lo; t < hi; t++) {
-                    int oo = o0 + 4 * t * w;
-                    int c = 0;
-                    for (; c < bound; c += S.length()) {
-                        FloatVector acc = accumulate ? FloatVector.fromByteBuffer(S, ob, oo + 4 * c, NATIVE) : FloatVector.zero(S);
-                        for (int j = 0; j < k; j++) {
-                            int r = slotRow[t * k + j];
-                            if (r >= 0) acc = acc.add(FloatVector.fromByteBuffer(S, db, d0 + 4 * (r * w + c), NATIVE));
-                        }
-                        acc.intoByteBuffer(ob, oo + 4 * c, NATIVE);
-                    }
-                    for (; c < w; c++) {
-                        float acc = accumulate ? ob.getFloat(oo + 4 * c) : 0f;
-                        for (int j = 0; j < k; j++) {
-                            int r = slotRow[t * k + j];
-                            if (r >= 0) acc += db.getFloat(d0 + 4 * (r * w + c));
-                        }
-                        ob.putFloat(oo + 4 * c, acc);
-                    }
-                }
-            });
-        } finally {
-            Reference.reachabilityFence(disp);
-            Reference.reachabilityFence(out);
-        }
+        });
     }
 
     /**
@@ -142,13 +141,11 @@ final class RowOps {
 
     private static void reluGate(INDArray h, INDArray u, double[] gate, int from, int rows, int w, boolean writeH,
                                  boolean par) {
-        try {
-            if (isFloat(h)) {
-                ByteBuffer hb = bytes(h), ub = u == null ? null : bytes(u);
-                int h0 = base(h), u0 = u == null ? 0 : base(u);
-                rows(par, rows, minRows(w), (lo, hi) -> reluGateF(hb, h0, ub, u0, gate, from, lo, hi, w, writeH));
-                return;
-            }
+        if (isFloat(h)) {
+            ByteBuffer hb = bytes(h), ub = u == null ? null : bytes(u);
+            int h0 = base(h), u0 = u == null ? 0 : base(u);
+            rows(par, rows, minRows(w), (lo, hi) -> reluGateF(hb, h0, ub, u0, gate, from, lo, hi, w, writeH));
+        } else {
             Mem hm = Mem.of(h);
             Mem um = u == null ? null : Mem.of(u);
             for (int r = 0; r < rows; r++) {
@@ -160,10 +157,8 @@ final class RowOps {
                     if (um != null) um.set(o + c, g * v);
                 }
             }
-        } finally {
-            Reference.reachabilityFence(h);
-            Reference.reachabilityFence(u);
         }
+        Reference.reachabilityFence(h); Reference.reachabilityFence(u);
     }
 
     private static void reluGateF(ByteBuffer hb, int h0, ByteBuffer ub, int u0, double[] gate, int from, int lo, int hi,
@@ -197,13 +192,11 @@ final class RowOps {
 
     /** As above, in parallel blocks when {@code par}, else on the calling thread. */
     static void gateBackward(INDArray du, INDArray h, double[] gate, double[] dgate, int from, int rows, int w, boolean par) {
-        try {
-            if (isFloat(du)) {
-                ByteBuffer db = bytes(du), hb = bytes(h);
-                int d0 = base(du), h0 = base(h);
-                rows(par, rows, minRows(w), (lo, hi) -> gateBackwardF(db, d0, hb, h0, gate, dgate, from, lo, hi, w));
-                return;
-            }
+        if (isFloat(du)) {
+            ByteBuffer db = bytes(du), hb = bytes(h);
+            int d0 = base(du), h0 = base(h);
+            rows(par, rows, minRows(w), (lo, hi) -> gateBackwardF(db, d0, hb, h0, gate, dgate, from, lo, hi, w));
+        } else {
             Mem dm = Mem.of(du), hm = Mem.of(h);
             for (int r = 0; r < rows; r++) {
                 int o = r * w;
@@ -215,10 +208,8 @@ final class RowOps {
                 }
                 if (dgate != null) dgate[from + r] = acc;
             }
-        } finally {
-            Reference.reachabilityFence(du);
-            Reference.reachabilityFence(h);
         }
+        Reference.reachabilityFence(du); Reference.reachabilityFence(h);
     }
 
     private static void gateBackwardF(ByteBuffer db, int d0, ByteBuffer hb, int h0, double[] gate, double[] dgate,
@@ -254,31 +245,28 @@ final class RowOps {
 
     /** counts[countOffset + c] += number of rows in [0, rows) with h[r, c] > 0 (the active-channel statistic). */
     static void countPositive(INDArray h, int rows, int w, long[] counts, int countOffset) {
-        try {
-            if (isFloat(h)) {
-                ByteBuffer hb = bytes(h);
-                int h0 = base(h);
-                int bound = S.loopBound(w);
-                // float partials are exact: one call adds at most rows < 2^24 per channel
-                float[] part = new float[w];
-                FloatVector one = FloatVector.broadcast(S, 1f), zero = FloatVector.zero(S);
-                for (int r = 0; r < rows; r++) {
-                    int ho = h0 + 4 * r * w;
-                    int c = 0;
-                    for (; c < bound; c += S.length()) {
-                        VectorMask<Float> on = FloatVector.fromByteBuffer(S, hb, ho + 4 * c, NATIVE).compare(VectorOperators.GT, 0f);
-                        FloatVector.fromArray(S, part, c).add(zero.blend(one, on)).intoArray(part, c);
-                    }
-                    for (; c < w; c++) if (hb.getFloat(ho + 4 * c) > 0f) part[c] += 1f;
+        if (isFloat(h)) {
+            ByteBuffer hb = bytes(h);
+            int h0 = base(h);
+            int bound = S.loopBound(w);
+            // float partials are exact: one call adds at most rows < 2^24 per channel
+            float[] part = new float[w];
+            FloatVector one = FloatVector.broadcast(S, 1f), zero = FloatVector.zero(S);
+            for (int r = 0; r < rows; r++) {
+                int ho = h0 + 4 * r * w;
+                int c = 0;
+                for (; c < bound; c += S.length()) {
+                    VectorMask<Float> on = FloatVector.fromByteBuffer(S, hb, ho + 4 * c, NATIVE).compare(VectorOperators.GT, 0f);
+                    FloatVector.fromArray(S, part, c).add(zero.blend(one, on)).intoArray(part, c);
                 }
-                for (int c = 0; c < w; c++) counts[countOffset + c] += (long) part[c];
-                return;
+                for (; c < w; c++) if (hb.getFloat(ho + 4 * c) > 0f) part[c] += 1f;
             }
+            for (int c = 0; c < w; c++) counts[countOffset + c] += (long) part[c];
+        } else {
             Mem hm = Mem.of(h);
             for (int r = 0; r < rows; r++)
                 for (int c = 0; c < w; c++) if (hm.get(r * w + c) > 0) counts[countOffset + c]++;
-        } finally {
-            Reference.reachabilityFence(h);
         }
+        Reference.reachabilityFence(h);
     }
 }
